@@ -1,0 +1,391 @@
+"""The `installer-factory` command: parse arguments, call the library, print, pick the exit code.
+
+Heavy modules are imported inside the command handlers so `--help` and `validate` start fast.
+Exit codes: 0 success, 1 invalid input (profile, config, YAML), 2 usage, 3 output could not
+be written, 130 interrupted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from factory import __version__
+from factory.errors import FactoryError, InputError, Problem, ProfileInvalid
+
+PLATFORMS = ("linux-64", "linux-aarch64", "osx-64", "osx-arm64", "win-64")
+
+DESCRIPTION = """\
+Turn organization profiles (YAML) into constructor projects for every platform.
+
+A profile declares the installer's name and release, packages, build channels and their
+remap to the internal mirror, the .condarc to ship, CA certificates and repository
+authentication. `render` writes one constructor project per platform; `validate` checks
+without writing.
+"""
+
+EPILOG = """\
+examples:
+  installer-factory validate profiles/acme-datasci-prod.yaml
+  installer-factory render profiles/acme-datasci-prod.yaml --output build
+  installer-factory render acme-datasci-prod --platform win-64   (name found on profile_paths)
+  installer-factory stamp profiles/acme-datasci-prod.yaml --month 2026-12
+  installer-factory new --no-input --set profile=eng-ml --set installer_name=Eng-ML
+
+exit status: 0 ok, 1 invalid input, 2 usage error, 3 output not written, 130 interrupted
+"""
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="installer-factory",
+        description=DESCRIPTION,
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    def add(name: str, help_: str, description: str) -> argparse.ArgumentParser:
+        return sub.add_parser(
+            name,
+            help=help_,
+            description=description,
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+        )
+
+    json_help = "print one JSON document on stdout for scripts"
+
+    p = add(
+        "validate",
+        "check profiles without writing anything",
+        "Load each profile and its extends chain, check every key and the rules\n"
+        "constructor only applies at build time, and print every problem as\n"
+        "file:line:column: key.path: message. Exit 1 when any profile has an error.",
+    )
+    p.add_argument("profiles", nargs="+", metavar="PROFILE", help="profile file or name")
+    p.add_argument("--strict", action="store_true", help="treat warnings as errors")
+    p.add_argument("--json", action="store_true", help=json_help)
+    p.set_defaults(func=cmd_validate)
+
+    p = add(
+        "render",
+        "write constructor projects for profiles",
+        "Validate, then write OUTPUT/<installer name>/<platform>/ for each profile:\n"
+        "construct.yaml, post-install scripts, CA bundle, licence and a README.\n"
+        "Nothing is written unless every profile is valid; earlier output is replaced\n"
+        "only when the new one is complete.",
+    )
+    p.add_argument("profiles", nargs="+", metavar="PROFILE", help="profile file or name")
+    p.add_argument(
+        "--platform",
+        action="append",
+        choices=PLATFORMS,
+        metavar="PLATFORM",
+        help=f"only this platform (repeatable; one of {', '.join(PLATFORMS)}); "
+        "default: the profile's platforms",
+    )
+    p.add_argument(
+        "--output",
+        "-o",
+        type=Path,
+        metavar="DIR",
+        help="output directory (default: config output_dir, else build/)",
+    )
+    p.add_argument("--json", action="store_true", help=json_help)
+    p.set_defaults(func=cmd_render)
+
+    p = add(
+        "schema",
+        "print the profile JSON Schema (for editors)",
+        "Print the JSON Schema of one profile file. Every key is optional because a\n"
+        "file may be one layer of an extends chain; unknown keys are errors.",
+    )
+    p.add_argument("--output", "-o", type=Path, metavar="FILE", help="write to FILE instead")
+    p.set_defaults(func=cmd_schema)
+
+    p = add(
+        "new",
+        "scaffold a new profile from the bundled template",
+        "Ask for a few values (or take them from --set with --no-input) and write\n"
+        "<profile>.yaml into the output directory. Never overwrites a file.",
+    )
+    p.add_argument(
+        "--output-dir",
+        type=Path,
+        default=Path("."),
+        metavar="DIR",
+        help="where to write the profile (default: current directory)",
+    )
+    p.add_argument("--no-input", action="store_true", help="do not prompt; use defaults")
+    p.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="template value, e.g. profile=eng-ml (repeatable)",
+    )
+    p.add_argument("--json", action="store_true", help=json_help)
+    p.set_defaults(func=cmd_new)
+
+    p = add(
+        "config",
+        "show the user config file and the settings in force",
+        "Show where the user config file is ($INSTALLER_FACTORY_CONFIG overrides the\n"
+        "location) and the settings in force. Keys: profile_paths (folders searched\n"
+        "for profiles given by name), output_dir (default render output).",
+    )
+    p.add_argument("--json", action="store_true", help=json_help)
+    p.set_defaults(func=cmd_config)
+
+    p = add(
+        "stamp",
+        "set a profile's release month or bump its rebuild letter",
+        "Edit release.month (default: this month; clears the rebuild letter) or, with\n"
+        "--rebuild, move to the next letter for an out-of-band security rebuild\n"
+        "(data_science_202611 -> data_science_202611a). Comments are kept.",
+    )
+    p.add_argument("profile", metavar="PROFILE", help="profile file or name")
+    p.add_argument("--month", metavar="YYYY-MM", help="release month")
+    p.add_argument("--rebuild", action="store_true", help="next rebuild letter")
+    p.add_argument("--json", action="store_true", help=json_help)
+    p.set_defaults(func=cmd_stamp)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args))
+    except ProfileInvalid as exc:
+        _emit_problems(exc.problems, getattr(args, "json", False))
+        return exc.exit_code
+    except FactoryError as exc:
+        if getattr(args, "json", False):
+            _print_json({"ok": False, "error": str(exc)})
+        print(f"installer-factory: error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("installer-factory: interrupted", file=sys.stderr)
+        return 130
+
+
+# --- helpers ----------------------------------------------------------------------------
+
+
+def _print_json(data: Any) -> None:
+    print(json.dumps(data, indent=2, sort_keys=True))
+
+
+def _emit_problems(problems: list[Problem], as_json: bool) -> None:
+    if as_json:
+        _print_json({"ok": False, "problems": [p.as_dict() for p in problems]})
+    for problem in problems:
+        print(problem, file=sys.stderr)
+    errors = sum(1 for p in problems if p.severity == "error")
+    if errors:
+        print(f"installer-factory: {errors} error(s); nothing written", file=sys.stderr)
+
+
+def _load_all(refs: list[str]) -> tuple[Any, list[Any]]:
+    """Load every profile; collect all problems from all of them before failing."""
+    from factory.config import load_settings
+    from factory.layering import find_profile
+    from factory.validate import load_profile
+
+    settings = load_settings()
+    loaded, problems, unreadable = [], [], []
+    for ref in refs:
+        try:
+            file = find_profile(ref, relative_to=None, search_paths=settings.profile_paths)
+            loaded.append(load_profile(file, search_paths=settings.profile_paths))
+        except ProfileInvalid as exc:
+            problems.extend(exc.problems)
+        except InputError as exc:
+            unreadable.append(exc)
+    if unreadable:
+        for problem in problems:
+            print(problem, file=sys.stderr)
+        for exc in unreadable[:-1]:
+            print(f"installer-factory: error: {exc}", file=sys.stderr)
+        raise unreadable[-1]
+    if problems:
+        raise ProfileInvalid(problems)
+    return settings, loaded
+
+
+# --- commands ---------------------------------------------------------------------------
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    _, loaded = _load_all(args.profiles)
+    warnings = [w for item in loaded for w in item.warnings]
+    for warning in warnings:
+        print(warning, file=sys.stderr)
+    failed = bool(args.strict and warnings)
+    if args.json:
+        _print_json(
+            {
+                "ok": not failed,
+                "profiles": [
+                    {
+                        "file": str(item.file),
+                        "name": item.profile.name,
+                        "version": item.profile.installer_version,
+                        "abstract": item.layered.abstract,
+                        "platforms": [p.value for p in item.profile.platforms],
+                        "extends": [str(f) for f in item.layered.chain[:-1]],
+                    }
+                    for item in loaded
+                ],
+                "problems": [w.as_dict() for w in warnings],
+            }
+        )
+    else:
+        for item in loaded:
+            kind = "abstract base, " if item.layered.abstract else ""
+            print(
+                f"ok: {item.file} ({kind}{item.profile.name} {item.profile.installer_version},"
+                f" {len(item.profile.platforms)} platform(s))"
+            )
+    if failed:
+        print("installer-factory: warnings are errors under --strict", file=sys.stderr)
+        return 1
+    return 0
+
+
+def cmd_render(args: argparse.Namespace) -> int:
+    from factory.locate import format_path
+    from factory.platforms import Platform
+    from factory.render import render_project
+    from factory.writer import write_projects
+
+    settings, loaded = _load_all(args.profiles)
+    problems: list[Problem] = []
+    jobs = []
+    for item in loaded:
+        layered, profile = item.layered, item.profile
+        if layered.abstract:
+            problems.append(
+                Problem(
+                    layered.location(("abstract",)),
+                    "abstract",
+                    "this profile is a base meant to be extended; render a profile that extends it",
+                )
+            )
+            continue
+        wanted = [Platform(p) for p in args.platform] if args.platform else profile.platforms
+        for platform in wanted:
+            if platform not in profile.platforms:
+                where = layered.location(("platforms",))
+                problems.append(
+                    Problem(
+                        where,
+                        format_path(("platforms",)),
+                        f"{platform.value} was asked for, but this profile "
+                        f"targets {', '.join(p.value for p in profile.platforms)}",
+                    )
+                )
+                continue
+            jobs.append((item, platform))
+    if problems:
+        raise ProfileInvalid(problems)
+    for warning in (w for item in loaded for w in item.warnings):
+        print(warning, file=sys.stderr)
+    out_dir = args.output or settings.output_dir
+    projects = []
+    for index, (item, platform) in enumerate(jobs, start=1):
+        projects.append(render_project(item, platform))
+        if not args.json:
+            print(
+                f"[{index}/{len(jobs)}] rendered {item.profile.name} for {platform.value}",
+                file=sys.stderr,
+            )
+    targets = write_projects(projects, out_dir)
+    if args.json:
+        _print_json(
+            {
+                "ok": True,
+                "output": str(out_dir),
+                "projects": [
+                    {
+                        "profile": p.name,
+                        "platform": p.platform.value,
+                        "path": str(t),
+                        "input_sha256": p.input_hash,
+                        "files": sorted(p.files),
+                    }
+                    for p, t in zip(projects, targets, strict=True)
+                ],
+            }
+        )
+    else:
+        for target in targets:
+            print(target)
+    return 0
+
+
+def cmd_schema(args: argparse.Namespace) -> int:
+    from factory.schema import schema_text
+
+    text = schema_text()
+    if args.output:
+        args.output.write_text(text, encoding="utf-8")
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
+def cmd_new(args: argparse.Namespace) -> int:
+    from factory.scaffold import parse_sets, scaffold
+
+    target = scaffold(args.output_dir, parse_sets(args.set), no_input=args.no_input)
+    if args.json:
+        _print_json({"ok": True, "profile": str(target)})
+    else:
+        print(target)
+        print(f"next: installer-factory validate {target}", file=sys.stderr)
+    return 0
+
+
+def cmd_config(args: argparse.Namespace) -> int:
+    from factory.config import load_settings
+
+    settings = load_settings()
+    if args.json:
+        _print_json(settings.as_dict())
+        return 0
+    state = "exists" if settings.exists else "not present; defaults in force"
+    print(f"config file: {settings.file} ({state})")
+    paths = ", ".join(str(p) for p in settings.profile_paths) or "(none)"
+    print(f"profile_paths: {paths}  [{settings.sources['profile_paths']}]")
+    print(f"output_dir: {settings.output_dir}  [{settings.sources['output_dir']}]")
+    return 0
+
+
+def cmd_stamp(args: argparse.Namespace) -> int:
+    from factory.config import load_settings
+    from factory.layering import find_profile
+    from factory.release import stamp
+
+    settings = load_settings()
+    file = find_profile(args.profile, relative_to=None, search_paths=settings.profile_paths)
+    result = stamp(file, month=args.month, rebuild=args.rebuild)
+    if args.json:
+        _print_json(
+            {
+                "ok": True,
+                "profile": str(file),
+                "release": result.name,
+                "month": result.month,
+                "rebuild": result.rebuild,
+            }
+        )
+    else:
+        print(f"{file}: release {result.name}")
+    return 0

@@ -1,0 +1,50 @@
+"""Facts about each target platform. Plain data, no rendering."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+
+
+class OS(str, Enum):
+    linux = "linux"
+    osx = "osx"
+    win = "win"
+
+
+class Platform(str, Enum):
+    linux_64 = "linux-64"
+    linux_aarch64 = "linux-aarch64"
+    osx_64 = "osx-64"
+    osx_arm64 = "osx-arm64"
+    win_64 = "win-64"
+
+    @property
+    def os(self) -> OS:
+        return OS(self.value.split("-", 1)[0])
+
+    @property
+    def facts(self) -> PlatformFacts:
+        return FACTS[self.os]
+
+
+@dataclass(frozen=True)
+class PlatformFacts:
+    installer_types: tuple[str, ...]  # what constructor 3.16 builds for this OS
+    default_types: tuple[str, ...]
+    script_suffix: str  # post_install script kind
+    conda_relpath: str  # the installed conda executable, relative to the prefix
+    sep: str  # path separator inside the installed prefix
+
+
+FACTS: dict[OS, PlatformFacts] = {
+    OS.linux: PlatformFacts(("sh",), ("sh",), ".sh", "bin/conda", "/"),
+    OS.osx: PlatformFacts(("pkg", "sh"), ("pkg",), ".sh", "bin/conda", "/"),
+    OS.win: PlatformFacts(("exe",), ("exe",), ".bat", "Scripts\\conda.exe", "\\"),
+}
+
+ALL_PLATFORMS: tuple[Platform, ...] = tuple(Platform)
+
+# Where the CA bundle lands, relative to the installed prefix: a directory of our own so
+# it never collides with the openssl/ca-certificates packages' files.
+CA_BUNDLE_RELPATH = ("etc", "installer-factory", "ca-bundle.pem")

@@ -1,0 +1,283 @@
+"""Render a checked profile into one constructor project per platform, in memory.
+
+`render_project` returns `{relative path: bytes}`; writing to disk is writer.py's job.
+The Jinja environment is built once, with StrictUndefined and only explicit context.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from factory import __version__, yamltext
+from factory import channels as ch
+from factory.certs import bundle
+from factory.model import Profile
+from factory.platforms import CA_BUNDLE_RELPATH, OS, Platform
+from factory.quoting import cmd_arg, sh_quote
+from factory.resources import templates_dir
+from factory.validate import LoadedProfile
+
+STAMP_FILE = ".installer-factory.json"
+CA_BUNDLE_FILE = "ca-bundle.pem"
+
+# Which constructor keys matter on which OS (constructor-notes.md, "applies" column).
+_ALL = frozenset(OS)
+_OPTION_OS: dict[str, frozenset[OS]] = {
+    "keep_pkgs": _ALL,
+    "ignore_duplicate_files": _ALL,
+    "register_envs": _ALL,
+    "check_path_spaces": _ALL,
+    "transmute_file_type": _ALL,
+    "initialize_conda": _ALL,
+    "initialize_by_default": _ALL,
+    "script_env_variables": _ALL,
+    "build_outputs": _ALL,
+    "batch_mode": frozenset({OS.linux, OS.osx}),
+    "conclusion_text": frozenset({OS.linux, OS.osx}),
+    "default_location_pkg": frozenset({OS.osx}),
+    "pkg_name": frozenset({OS.osx}),
+    "pkg_domains": frozenset({OS.osx}),
+    "progress_notifications": frozenset({OS.osx}),
+    "install_path_exists_error_text": frozenset({OS.osx}),
+    "reverse_domain_identifier": frozenset({OS.osx}),
+    "welcome_text": frozenset({OS.osx}),
+    "readme_text": frozenset({OS.osx}),
+    "uninstall_name": frozenset({OS.win}),
+    "register_python": frozenset({OS.win}),
+    "register_python_default": frozenset({OS.win}),
+    "uninstall_with_conda_exe": frozenset({OS.win}),
+}
+_IMAGE_OS = {
+    "welcome": frozenset({OS.win, OS.osx}),
+    "header": frozenset({OS.win}),
+    "icon": frozenset({OS.win}),
+}
+
+
+@dataclass
+class RenderedProject:
+    name: str
+    platform: Platform
+    files: dict[str, bytes] = field(default_factory=dict)
+    input_hash: str = ""
+
+    @property
+    def relpath(self) -> PurePosixPath:
+        return PurePosixPath(self.name) / self.platform.value
+
+
+@cache
+def environment() -> Any:
+    import jinja2
+
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(templates_dir() / "project")),
+        undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        autoescape=False,
+    )
+    env.filters["yaml_scalar"] = yamltext.scalar
+    env.filters["yaml_block"] = lambda value, indent=0: yamltext.dump(value, indent).rstrip("\n")
+    env.filters["sh"] = sh_quote
+    env.filters["cmd"] = cmd_arg
+    return env
+
+
+def render_project(loaded: LoadedProfile, platform: Platform) -> RenderedProject:
+    profile = loaded.profile
+    project = RenderedProject(name=profile.name, platform=platform)
+    assets = _assets(loaded, platform)
+    base = _context(profile, platform, assets)
+    base["input_hash"] = project.input_hash = _input_hash(profile, platform, assets)
+    env = environment()
+    files: dict[str, bytes] = dict(assets)
+    if base["post_install"]:
+        name = base["post_install"]
+        text = env.get_template(f"{name}.j2").render(base)
+        if name.endswith(".bat"):
+            text = text.replace("\r\n", "\n").replace("\n", "\r\n")  # cmd wants CRLF
+        files[name] = text.encode("ascii" if name.endswith(".bat") else "utf-8")
+    files["construct.yaml"] = env.get_template("construct.yaml.j2").render(base).encode()
+    readme = dict(base, contents=_contents(files), os_name=_OS_NAMES[platform.os])
+    files["README.md"] = env.get_template("README.md.j2").render(readme).encode()
+    stamp = {
+        "generator": "installer-factory",
+        "version": __version__,
+        "profile": profile.name,
+        "platform": platform.value,
+        "input_sha256": project.input_hash,
+        "files": {k: hashlib.sha256(v).hexdigest() for k, v in sorted(files.items())},
+    }
+    files[STAMP_FILE] = (json.dumps(stamp, indent=2, sort_keys=True) + "\n").encode()
+    project.files = dict(sorted(files.items()))
+    return project
+
+
+_OS_NAMES = {OS.linux: "Linux", OS.osx: "macOS", OS.win: "Windows"}
+
+
+def _assets(loaded: LoadedProfile, platform: Platform) -> dict[str, bytes]:
+    """Files copied into the project: licence, images, CA bundle."""
+    profile = loaded.profile
+    resolve = loaded.sources.resolve
+    out: dict[str, bytes] = {}
+    if profile.license_file:
+        file = resolve(("license_file",), profile.license_file)
+        out[f"license/{file.name}"] = file.read_bytes()
+    for key, systems in _IMAGE_OS.items():
+        value = getattr(profile.images, key)
+        if value and platform.os in systems:
+            file = resolve(("images", key), value)
+            out[f"images/{key}{file.suffix.lower()}"] = file.read_bytes()
+    if ch.ca_bundle_in_use(profile) or profile.ca_certs:
+        data, _ = bundle(loaded.sources.certificates)
+        out[CA_BUNDLE_FILE] = data
+    return out
+
+
+def _input_hash(profile: Profile, platform: Platform, assets: dict[str, bytes]) -> str:
+    payload = {
+        "tool": __version__,
+        "platform": platform.value,
+        "profile": profile.model_dump(mode="json"),
+        "assets": {k: hashlib.sha256(v).hexdigest() for k, v in sorted(assets.items())},
+    }
+    text = json.dumps(payload, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _context(profile: Profile, platform: Platform, assets: dict[str, bytes]) -> dict[str, Any]:
+    os_ = platform.os
+    facts = platform.facts
+    types = profile.installer_types.for_os(os_)
+    needs_script = ch.ca_bundle_in_use(profile) or profile.auth.psm is not None
+    extra_files = []
+    if CA_BUNDLE_FILE in assets:
+        extra_files.append({CA_BUNDLE_FILE: "/".join(CA_BUNDLE_RELPATH)})
+    license_file = next((k for k in assets if k.startswith("license/")), None)
+    return {
+        "tool_version": __version__,
+        "profile_name": profile.name,
+        "platform": platform.value,
+        "name": profile.name,
+        "version": profile.installer_version,
+        "company": profile.company,
+        "installer_type": types[0] if len(types) == 1 else types,
+        "installer_types": types,
+        "channels": ch.build_channels(profile),
+        "build_channels": ch.build_channels(profile),
+        "channels_remap": [r.model_dump() for r in profile.channels_remap],
+        "installed_channels": ch.installed_channels(profile),
+        "spec_groups": profile.packages.groups_for(platform),
+        "spec_count": len(profile.packages.specs_for(platform)),
+        "exclude": list(profile.packages.exclude),
+        "virtual_specs": list(profile.packages.virtual_specs.get(os_, [])),
+        "menu_packages": profile.packages.menu_packages,
+        "condarc": _finite(ch.condarc_content(profile)),
+        "extra_files": extra_files,
+        "post_install": f"post_install{facts.script_suffix}" if needs_script else None,
+        "license_file": license_file,
+        "options": _options(profile, platform, assets),
+        "conda_relpath": facts.conda_relpath,
+        "ca_bundle": facts.sep.join(CA_BUNDLE_RELPATH) if ch.ca_bundle_in_use(profile) else None,
+        "psm": _psm(profile),
+    }
+
+
+def _psm(profile: Profile) -> dict[str, Any] | None:
+    psm = profile.auth.psm
+    if psm is None:
+        return None
+    verify = ch.psm_ssl_verify(profile)
+    return {
+        "site": psm.site,
+        "url": psm.url,
+        "url_key": f"sites.{psm.site}.url",
+        "oauth2": "true" if psm.oauth2 else "false",
+        "ssl_verify": verify if verify == "ca_bundle" else ("true" if verify else "false"),
+        "settings": sorted(psm.settings.items()),
+    }
+
+
+def _options(profile: Profile, platform: Platform, assets: dict[str, bytes]) -> dict[str, Any]:
+    os_ = platform.os
+    install = profile.install
+    out: dict[str, Any] = {}
+    prefix = install.default_prefix
+    if os_ is OS.win:
+        for key, value in (
+            ("default_prefix", prefix.win),
+            ("default_prefix_all_users", prefix.win_all_users),
+            ("default_prefix_domain_user", prefix.win_domain_user),
+        ):
+            if value is not None:
+                out[key] = value
+    elif getattr(prefix, os_.value) is not None:
+        out["default_prefix"] = getattr(prefix, os_.value)
+    dumped = install.model_dump(exclude={"default_prefix"}, exclude_none=True)
+    for key in sorted(dumped):
+        if os_ in _OPTION_OS.get(key, frozenset()):
+            value = dumped[key]
+            if value == {} or value == []:
+                continue
+            out[key] = value
+    for key in ("welcome", "header", "icon"):
+        asset = next((a for a in assets if a.startswith(f"images/{key}.")), None)
+        if asset:
+            out[f"{key}_image"] = asset
+    signing = profile.signing
+    if os_ is OS.win and signing.windows:
+        out["windows_signing_tool"] = signing.windows.tool
+        if signing.windows.certificate:
+            out["signing_certificate"] = signing.windows.certificate
+    if os_ is OS.osx and signing.macos:
+        if signing.macos.identity:
+            out["signing_identity_name"] = signing.macos.identity
+        if signing.macos.notarization_identity:
+            out["notarization_identity_name"] = signing.macos.notarization_identity
+    return out
+
+
+def _contents(files: dict[str, bytes]) -> list[tuple[str, str]]:
+    about = {
+        "construct.yaml": "constructor's input, plain YAML for this platform only",
+        "post_install.sh": "post-install step: CA bundle and repository configuration",
+        "post_install.bat": "post-install step: CA bundle and repository configuration",
+        CA_BUNDLE_FILE: "the organization's root certificates, installed under "
+        + "/".join(CA_BUNDLE_RELPATH),
+        STAMP_FILE: "what rendered this project, and the sha256 of every file",
+    }
+    rows = [(name, about.get(name, _asset_about(name))) for name in sorted(files)]
+    rows.append((STAMP_FILE, about[STAMP_FILE]))
+    return rows
+
+
+def _asset_about(name: str) -> str:
+    if name.startswith("license/"):
+        return "licence shown by the installer"
+    if name.startswith("images/"):
+        return "installer artwork"
+    return "file"
+
+
+def _finite(value: Any) -> Any:
+    """Non-finite floats are not YAML numbers; keep them as text."""
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_finite(v) for v in value]
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)
+    return value
+
+
+def project_dir(out_dir: Path, project: RenderedProject) -> Path:
+    return out_dir / project.name / project.platform.value

@@ -1,0 +1,332 @@
+"""Cross-key rules: what constructor only finds out 30 minutes into a build, checked up front.
+
+Each rule is a small function yielding `Finding`s with the key path to blame; validate.py
+turns paths into file:line:column. Rules that need files (licence, images, certificates)
+read them through the `Sources` passed in, so the render step reuses what was read here.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from factory import channels as ch
+from factory.certs import Certificate, read_certificate_file
+from factory.errors import UnsafeValue
+from factory.model import Profile
+from factory.platforms import OS, Platform
+from factory.quoting import cmd_arg
+
+
+@dataclass(frozen=True)
+class Finding:
+    path: tuple[str | int, ...]
+    message: str
+    severity: str = "error"
+
+
+@dataclass
+class Sources:
+    """Files a profile names, resolved against the file that named them."""
+
+    resolve: Callable[[tuple[str | int, ...], str], Path]
+    certificates: list[Certificate]
+
+    @classmethod
+    def create(cls, resolve: Callable[[tuple[str | int, ...], str], Path]) -> Sources:
+        return cls(resolve=resolve, certificates=[])
+
+
+_NAME = re.compile(r"^(?:[^:\s]+::)?([A-Za-z0-9_][A-Za-z0-9_.\-]*)")
+_VERSION = re.compile(r"(\d+(?:\.\d+)*)")
+
+
+def spec_name(spec: str) -> str:
+    match = _NAME.match(spec.strip())
+    return match.group(1).lower() if match else spec.strip().lower()
+
+
+def _version_tuple(text: str) -> tuple[int, ...]:
+    match = _VERSION.search(text)
+    return tuple(int(p) for p in match.group(1).split(".")) if match else ()
+
+
+def _has_package(profile: Profile, platform: Platform, name: str) -> bool:
+    return any(spec_name(s) == name for s in profile.packages.specs_for(platform))
+
+
+def _sh_platforms(profile: Profile) -> list[Platform]:
+    return [p for p in profile.platforms if "sh" in profile.installer_types.for_os(p.os)]
+
+
+def _unix(profile: Profile) -> list[Platform]:
+    return [p for p in profile.platforms if p.os is not OS.win]
+
+
+# --- the rules --------------------------------------------------------------------------
+
+
+def channels_present(profile: Profile, sources: Sources) -> Iterator[Finding]:
+    if not profile.channels and not profile.channels_remap:
+        yield Finding(
+            ("channels",),
+            "no channels: set `channels` or `channels_remap` so the "
+            "build has somewhere to get packages from",
+        )
+
+
+def remap_unique(profile: Profile, sources: Sources) -> Iterator[Finding]:
+    seen: dict[str, int] = {}
+    for index, entry in enumerate(profile.channels_remap):
+        key = ch.normalize(entry.src)
+        if key in seen:
+            yield Finding(
+                ("channels_remap", index, "src"),
+                f"same source as channels_remap[{seen[key]}]; each source maps once",
+            )
+        seen.setdefault(key, index)
+
+
+def condarc_uses_dest(profile: Profile, sources: Sources) -> Iterator[Finding]:
+    sources_ = {ch.normalize(r.src): r.dest for r in profile.channels_remap}
+    rc = profile.condarc
+    for key in ("channels", "default_channels", "allowlist_channels"):
+        for index, url in enumerate(getattr(rc, key) or []):
+            if ch.normalize(url) in sources_:
+                yield Finding(
+                    ("condarc", key, index),
+                    f"is a build-time source URL; installed machines should use its "
+                    f"remapped URL {sources_[ch.normalize(url)]}",
+                )
+    for url in ch.unmapped_urls(profile):
+        index = profile.channels.index(url) if url in profile.channels else 0
+        yield Finding(
+            ("channels", index),
+            f"{url} has no channels_remap entry, so installed machines will use this "
+            "build-time URL; add a remap or set condarc.channels",
+            "warning",
+        )
+    if not ch.installed_channels(profile):
+        yield Finding(("condarc", "channels"), "installed conda would have no channels", "warning")
+
+
+def ssl_settings(profile: Profile, sources: Sources) -> Iterator[Finding]:
+    if profile.condarc.ssl_verify == "ca_bundle" and not profile.ca_certs:
+        yield Finding(("condarc", "ssl_verify"), "ca_bundle needs at least one entry in ca_certs")
+    psm = profile.auth.psm
+    if psm is not None and psm.ssl_verify == "ca_bundle" and not profile.ca_certs:
+        yield Finding(
+            ("auth", "psm", "ssl_verify"), "ca_bundle needs at least one entry in ca_certs"
+        )
+    if profile.ca_certs and profile.condarc.ssl_verify is False:
+        yield Finding(
+            ("condarc", "ssl_verify"),
+            "TLS verification is off although ca_certs are shipped; the bundle will not be used",
+            "warning",
+        )
+
+
+def conda_for_post_install(profile: Profile, sources: Sources) -> Iterator[Finding]:
+    """The post-install script calls the installed conda; auth also needs conda-repo-cli."""
+    for platform in profile.platforms:
+        if profile.auth.psm is not None:
+            for needed in ("conda", "conda-repo-cli"):
+                if not _has_package(profile, platform, needed):
+                    yield Finding(
+                        ("auth", "psm"),
+                        f"needs `{needed}` in packages for "
+                        f"{platform.value}: the post-install step runs `conda repo`",
+                    )
+                    return
+        if ch.ca_bundle_in_use(profile) and not _has_package(profile, platform, "conda"):
+            yield Finding(
+                ("ca_certs",),
+                f"needs `conda` in packages for {platform.value}: the "
+                "post-install step points conda at the bundle",
+            )
+            return
+
+
+def initialize_conda(profile: Profile, sources: Sources) -> Iterator[Finding]:
+    mode = profile.install.initialize_conda
+    if not mode:
+        return
+    for platform in profile.platforms:
+        specs = [s for s in profile.packages.specs_for(platform) if spec_name(s) == "conda"]
+        if not specs:
+            yield Finding(
+                ("install", "initialize_conda"), f"needs `conda` in packages for {platform.value}"
+            )
+            return
+        if mode == "condabin" and platform.os is not OS.win:
+            constraint = specs[0][len(spec_name(specs[0])) :]
+            version = _version_tuple(constraint)
+            if version and ("<" in constraint or ">" not in constraint) and version < (25, 5):
+                yield Finding(
+                    ("install", "initialize_conda"),
+                    f"condabin needs conda >=25.5.0 on {platform.value}; packages "
+                    f"ask for `{specs[0]}`",
+                )
+                return
+
+
+def path_spaces(profile: Profile, sources: Sources) -> Iterator[Finding]:
+    install = profile.install
+    if not install.check_path_spaces and any(
+        _has_package(profile, p, "conda") for p in _unix(profile)
+    ):
+        yield Finding(
+            ("install", "check_path_spaces"),
+            "false is refused by constructor on Linux and macOS when conda is installed",
+        )
+    if install.check_path_spaces and any(
+        "pkg" in profile.installer_types.for_os(p.os) for p in profile.platforms
+    ):
+        for key in ("default_location_pkg", "pkg_name"):
+            value = getattr(install, key)
+            if value and " " in value:
+                yield Finding(
+                    ("install", key),
+                    "contains a space, which a .pkg refuses while check_path_spaces is true",
+                )
+
+
+def pkg_domains(profile: Profile, sources: Sources) -> Iterator[Finding]:
+    domains = profile.install.pkg_domains
+    if domains and domains.enable_localSystem and not profile.install.default_location_pkg:
+        yield Finding(
+            ("install", "pkg_domains", "enable_localSystem"),
+            "a system-wide .pkg install needs install.default_location_pkg (macOS "
+            "does not allow new top-level folders)",
+        )
+
+
+def batch_mode_license(profile: Profile, sources: Sources) -> Iterator[Finding]:
+    if profile.install.batch_mode and profile.license_file and _sh_platforms(profile):
+        yield Finding(
+            ("install", "batch_mode"), "a .sh installer cannot combine batch_mode with license_file"
+        )
+
+
+def packages_consistent(profile: Profile, sources: Sources) -> Iterator[Finding]:
+    found: dict[tuple[str | int, ...], Finding] = {}  # common groups repeat per platform
+    for platform in profile.platforms:
+        first: dict[str, str] = {}
+        for group, specs in profile.packages.groups_for(platform):
+            for index, spec in enumerate(specs):
+                name = spec_name(spec)
+                if name in first:
+                    path = (*_group_path(group), index)
+                    found.setdefault(
+                        path,
+                        Finding(
+                            path,
+                            f"`{name}` is already requested by "
+                            f"group {first[name]}; list each package once",
+                        ),
+                    )
+                    continue
+                first[name] = group
+        for index, name in enumerate(profile.packages.exclude):
+            if name.lower() in first:
+                path = ("packages", "exclude", index)
+                found.setdefault(
+                    path,
+                    Finding(
+                        path,
+                        f"`{name}` is both requested (group {first[name.lower()]}) and excluded",
+                    ),
+                )
+    yield from found.values()
+    if not any(profile.packages.specs_for(p) for p in profile.platforms):
+        yield Finding(("packages", "specs"), "no packages: add at least one group of specs")
+
+
+def _group_path(label: str) -> tuple[str, ...]:
+    parts = label.split(".", 2)
+    if parts[0] in ("os", "platform") and len(parts) == 3:
+        return ("packages", parts[0], parts[1], parts[2])
+    return ("packages", "specs", label)
+
+
+def signing(profile: Profile, sources: Sources) -> Iterator[Finding]:
+    win = profile.signing.windows
+    if win and win.tool == "signtool" and not win.certificate:
+        yield Finding(
+            ("signing", "windows", "certificate"), "signtool needs the path of a .pfx certificate"
+        )
+
+
+def files_exist(profile: Profile, sources: Sources) -> Iterator[Finding]:
+    named: list[tuple[tuple[str | int, ...], str]] = []
+    if profile.license_file:
+        named.append((("license_file",), profile.license_file))
+    for key in ("welcome", "header", "icon"):
+        value = getattr(profile.images, key)
+        if value:
+            named.append((("images", key), value))
+    for path, value in named:
+        file = sources.resolve(path, value)
+        if not file.is_file():
+            yield Finding(path, f"file not found: {file}")
+    if profile.license_file and _sh_platforms(profile):
+        file = sources.resolve(("license_file",), profile.license_file)
+        if file.is_file() and not file.read_bytes().isascii():
+            yield Finding(
+                ("license_file",),
+                "a .sh installer shows the licence as plain ASCII "
+                "text; this file has other characters",
+            )
+
+
+def ca_certificates(profile: Profile, sources: Sources) -> Iterator[Finding]:
+    for name in sorted(profile.ca_certs):
+        path = ("ca_certs", name)
+        file = sources.resolve(path, profile.ca_certs[name])
+        if not file.is_file():
+            yield Finding(path, f"file not found: {file}")
+            continue
+        result = read_certificate_file(name, file)
+        for message in result.errors:
+            yield Finding(path, message)
+        for message in result.warnings:
+            yield Finding(path, message, "warning")
+        sources.certificates.extend(result.certificates)
+
+
+def cmd_safe_values(profile: Profile, sources: Sources) -> Iterator[Finding]:
+    """Values that reach post_install.bat must be sayable in cmd.exe."""
+    if Platform.win_64 not in profile.platforms or profile.auth.psm is None:
+        return
+    psm = profile.auth.psm
+    values: list[tuple[tuple[str | int, ...], str]] = [(("auth", "psm", "url"), psm.url)]
+    values += [(("auth", "psm", "settings", k), v) for k, v in psm.settings.items()]
+    for path, value in values:
+        try:
+            cmd_arg(value)
+        except UnsafeValue as exc:
+            yield Finding(path, f"cannot be passed safely to the Windows post-install: {exc}")
+
+
+RULES = (
+    channels_present,
+    remap_unique,
+    condarc_uses_dest,
+    ssl_settings,
+    conda_for_post_install,
+    initialize_conda,
+    path_spaces,
+    pkg_domains,
+    batch_mode_license,
+    packages_consistent,
+    signing,
+    files_exist,
+    ca_certificates,
+    cmd_safe_values,
+)
+
+
+def check(profile: Profile, sources: Sources) -> list[Finding]:
+    return [finding for rule in RULES for finding in rule(profile, sources)]

@@ -1,0 +1,79 @@
+"""Write rendered projects to disk atomically, replacing only directories we made.
+
+Every project is first written in full to a temporary sibling directory; only when all of
+them are on disk are the old directories swapped out. A failure before that leaves every
+earlier output untouched. A directory without our stamp file is never replaced.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+from factory.errors import OutputError, display_path
+from factory.render import STAMP_FILE, RenderedProject, project_dir
+
+
+def _umask() -> int:
+    current = os.umask(0)
+    os.umask(current)
+    return current
+
+
+_DIR_MODE = 0o777 & ~_umask()
+
+
+def _check_ours(target: Path) -> None:
+    if not target.exists():
+        return
+    stamp = target / STAMP_FILE
+    try:
+        data = json.loads(stamp.read_text(encoding="utf-8"))
+        ours = data.get("generator") == "installer-factory"
+    except (OSError, ValueError, AttributeError):
+        ours = False
+    if not ours:
+        raise OutputError(
+            f"{display_path(target)}: exists and was not rendered by "
+            f"installer-factory (no {STAMP_FILE}); move it away or pick another "
+            "--output"
+        )
+
+
+def write_projects(projects: list[RenderedProject], out_dir: Path) -> list[Path]:
+    targets = [project_dir(out_dir, p) for p in projects]
+    for target in targets:
+        _check_ours(target)
+    staged: list[tuple[Path, Path]] = []
+    try:
+        for project, target in zip(projects, targets, strict=True):
+            target.parent.mkdir(parents=True, exist_ok=True)
+            tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.new-", dir=target.parent))
+            tmp.chmod(_DIR_MODE)  # mkdtemp makes 0700; outputs are shared with build agents
+            staged.append((tmp, target))
+            for rel, data in project.files.items():
+                file = tmp / rel
+                file.parent.mkdir(parents=True, exist_ok=True)
+                file.write_bytes(data)
+                if rel.endswith(".sh"):
+                    file.chmod(0o755)
+    except OSError as exc:
+        for tmp, _ in staged:
+            shutil.rmtree(tmp, ignore_errors=True)
+        raise OutputError(f"cannot write {display_path(out_dir)}: {exc.strerror or exc}") from None
+    for tmp, target in staged:
+        _swap(tmp, target)
+    return targets
+
+
+def _swap(new: Path, target: Path) -> None:
+    old = None
+    if target.exists():
+        old = Path(tempfile.mkdtemp(prefix=f".{target.name}.old-", dir=target.parent))
+        os.replace(target, old / "x")
+    os.replace(new, target)
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)

@@ -1,0 +1,58 @@
+"""Emit plain block-style YAML that constructor reads back exactly (see quoting.yaml_str).
+
+No flow-style lists (a line ending in `]` is a constructor selector), every string
+double-quoted, keys quoted unless they are plain names. Output order is the input order.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from factory.quoting import yaml_str
+
+_PLAIN_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]*$")
+
+
+def scalar(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return repr(value)
+    return yaml_str(str(value))
+
+
+def key(name: Any) -> str:
+    text = str(name)
+    return (
+        text if _PLAIN_KEY.match(text) and text not in ("true", "false", "null") else yaml_str(text)
+    )
+
+
+def dump(value: Any, indent: int = 0) -> str:
+    """A mapping or list as block YAML lines, each ending in a newline."""
+    pad = " " * indent
+    lines: list[str] = []
+    if isinstance(value, dict):
+        for k, v in value.items():
+            lines.append(_entry(f"{pad}{key(k)}:", v, indent))
+    elif isinstance(value, list):
+        for item in value:
+            if isinstance(item, dict) and item:
+                body = dump(item, indent + 2)
+                lines.append(f"{pad}- {body[indent + 2 :]}")
+            else:
+                lines.append(_entry(f"{pad}-", item, indent))
+    else:
+        return f"{pad}{scalar(value)}\n"
+    return "".join(lines)
+
+
+def _entry(head: str, value: Any, indent: int) -> str:
+    if isinstance(value, dict):
+        return f"{head} {{}}\n" if not value else f"{head}\n{dump(value, indent + 2)}"
+    if isinstance(value, list):
+        return f"{head} []\n" if not value else f"{head}\n{dump(value, indent + 2)}"
+    return f"{head} {scalar(value)}\n"
