@@ -40,8 +40,8 @@ def check_certificate_file(name: str, data: bytes, now: dt.datetime | None = Non
         return result
     try:
         certs = x509.load_pem_x509_certificates(data)
-    except ValueError as exc:
-        result.errors.append(f"cannot parse PEM certificate: {exc}")
+    except ValueError:
+        result.errors.append("cannot parse the PEM certificate (damaged base64 or DER data)")
         return result
     for number, cert in enumerate(certs, start=1):
         label = cert.subject.rfc4514_string() or f"certificate {number}"

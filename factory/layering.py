@@ -87,6 +87,7 @@ def load_layered(file: Path, *, search_paths: Iterable[Path] = ()) -> Layered:
     docs: list[Document] = []
     seen: list[Path] = []
     current: Path | None = file
+    origin: Location | None = None  # the `extends:` that led to `current`
     while current is not None:
         resolved = current.resolve()
         if resolved in seen:
@@ -95,20 +96,24 @@ def load_layered(file: Path, *, search_paths: Iterable[Path] = ()) -> Layered:
         if len(seen) >= MAX_CHAIN:
             raise InputError(f"{display_path(file)}: extends chain longer than {MAX_CHAIN}")
         seen.append(resolved)
-        doc = load_yaml_file(current)
+        try:
+            doc = load_yaml_file(current)
+        except InputError as exc:
+            if origin is None:
+                raise
+            raise InputError(f"{origin}: extends: {exc}") from None
         docs.append(doc)
         parent = doc.data.get("extends")
+        origin = doc.values.get(("extends",), Location(display_path(current)))
         if parent is None:
             current = None
         elif not isinstance(parent, str) or not parent.strip():
-            loc = doc.values.get(("extends",), Location(display_path(current)))
-            raise InputError(f"{loc}: extends: must name one profile (a file or a name)")
+            raise InputError(f"{origin}: extends: must name one profile (a file or a name)")
         else:
             try:
                 current = find_profile(parent, relative_to=current, search_paths=search_paths)
             except InputError as exc:
-                loc = doc.values.get(("extends",), Location(display_path(current)))
-                raise InputError(f"{loc}: extends: {exc}") from None
+                raise InputError(f"{origin}: extends: {exc}") from None
     docs.reverse()
     merged = Layered(data={})
     for doc in docs:

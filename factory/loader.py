@@ -54,6 +54,7 @@ def load_yaml_file(file: Path) -> Document:
 def load_yaml_text(text: str, file: Path) -> Document:
     from ruamel.yaml import YAML
     from ruamel.yaml.error import MarkedYAMLError, YAMLError
+    from ruamel.yaml.scanner import ScannerError
 
     shown = display_path(file)
     yaml = YAML(typ="rt")
@@ -63,6 +64,9 @@ def load_yaml_text(text: str, file: Path) -> Document:
         mark = exc.problem_mark or exc.context_mark
         where = f"{shown}:{mark.line + 1}:{mark.column + 1}" if mark else shown
         what = " ".join(str(exc.problem or exc.context or "invalid YAML").split())
+        context = exc.context_mark
+        if isinstance(exc, ScannerError) and exc.context and context and context is not mark:
+            what += f" ({exc.context} at {context.line + 1}:{context.column + 1})"
         raise InputError(f"{where}: invalid YAML: {what}") from None
     except YAMLError as exc:
         raise InputError(f"{shown}: invalid YAML: {' '.join(str(exc).split())}") from None

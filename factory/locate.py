@@ -29,6 +29,10 @@ _FRIENDLY = {
 _TAG = re.compile(r"^(literal\[|function-|bool$|str$|int$|list\[|dict\[|constrained-)")
 
 _PATTERN_HINTS = {
+    "month": "must be a month as YYYY-MM, e.g. 2026-11",
+    "rebuild": "must be one lowercase letter (a, b, ...) or empty",
+    "series": "must be lowercase letters, digits and _, e.g. data_science",
+    "site": "must be letters, digits, _ and -",
     "name": "must be letters, digits, `.`, `_` or `-`, starting and ending with a letter, "
     "digit or `_` (constructor's rule for installer names)",
     "version": "must be letters, digits, `.`, `_` or `-`, starting and ending with a letter, "
@@ -53,13 +57,14 @@ def problems_from_validation(
 ) -> list[Problem]:
     problems = []
     for item in error.errors(include_url=False):
-        path, key_error = _data_path(item["loc"], layered.data)
+        path, key_error = data_path(item["loc"], layered.data)
         kind = item["type"]
         if kind == "extra_forbidden":
             message = "unknown key" + _suggest(model, path)
             location = layered.location(path, key=True)
         elif key_error:
-            message = f"invalid key name: {_clean(item['msg'])}"
+            custom = kind == "value_error"  # our own key checks say what is wrong
+            message = _clean(item["msg"]) if custom else f"invalid key name: {_message(item, path)}"
             location = layered.location(path, key=True)
         elif kind == "missing":
             message = _FRIENDLY[kind]
@@ -71,7 +76,7 @@ def problems_from_validation(
     return problems
 
 
-def _data_path(loc: tuple[Any, ...], data: Any) -> tuple[Path_, bool]:
+def data_path(loc: tuple[Any, ...], data: Any) -> tuple[Path_, bool]:
     """Keep the parts of a pydantic `loc` that name real keys or indexes in the data.
 
     pydantic adds union member tags (`bool`, `literal['a','b']`, `function-after[...]`)

@@ -15,9 +15,9 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    StrictBool,
     StringConstraints,
     field_validator,
-    model_validator,
 )
 
 from factory.platforms import OS, Platform
@@ -31,10 +31,16 @@ SITE_PATTERN = r"^[A-Za-z0-9_][A-Za-z0-9_-]*$"
 ENV_NAME_PATTERN = r"^[A-Za-z_][A-Za-z0-9_]*$"
 
 
-def _text(value: str) -> str:
+def _any_text(value: str) -> str:
     if has_control_chars(value):
-        raise ValueError("must not contain line breaks or control characters")
+        raise ValueError("must be printable text: no line breaks or control characters")
     return value
+
+
+def _text(value: str) -> str:
+    if not value:
+        raise ValueError("must not be empty")
+    return _any_text(value)
 
 
 def _spec(value: str) -> str:
@@ -55,6 +61,13 @@ def _http_url(value: str) -> str:
     return _url(value)
 
 
+def _env_value(value: str) -> str:
+    if any(ch in value for ch in "'\"#"):
+        # constructor quotes these itself: no quotes for EXE, and # is never safe
+        raise ValueError("quotes and # cannot be passed through constructor")
+    return _any_text(value)
+
+
 def _channel(value: str) -> str:
     if "://" in value:
         return _url(value)
@@ -70,6 +83,8 @@ def _relpath(value: str) -> str:
 
 
 Text = Annotated[str, AfterValidator(_text)]
+AnyText = Annotated[str, AfterValidator(_any_text)]
+EnvValue = Annotated[str, AfterValidator(_env_value)]  # "" is meaningful (e.g. disables a page)
 Spec = Annotated[str, AfterValidator(_spec)]
 Url = Annotated[str, AfterValidator(_url)]
 HttpUrl = Annotated[str, AfterValidator(_http_url)]
@@ -198,6 +213,17 @@ CONDARC_MANAGED = (
 )
 
 
+def _unmanaged(key: str) -> str:
+    if key in CONDARC_MANAGED:
+        raise ValueError(f"`{key}` has its own place: set condarc.{key} instead")
+    return key
+
+
+CondarcKey = Annotated[
+    str, StringConstraints(pattern=r"^[a-z_][a-z0-9_]*$"), AfterValidator(_unmanaged)
+]
+
+
 class Condarc(Strict):
     """The .condarc the installer ships. Built from the profile with remapped URLs."""
 
@@ -217,17 +243,9 @@ class Condarc(Strict):
     pkgs_dirs: list[Text] | None = None
     envs_dirs: list[Text] | None = None
     allowlist_channels: list[Channel] | None = None
-    settings: dict[Annotated[str, StringConstraints(pattern=r"^[a-z_][a-z0-9_]*$")], Any] = Field(
+    settings: dict[CondarcKey, Any] = Field(
         default_factory=dict, description="Any other .condarc keys, written as given."
     )
-
-    @field_validator("settings")
-    @classmethod
-    def _not_managed(cls, value: dict[str, Any]) -> dict[str, Any]:
-        clash = sorted(set(value) & set(CONDARC_MANAGED))
-        if clash:
-            raise ValueError(f"{', '.join(clash)}: set these under condarc directly")
-        return value
 
 
 class PsmAuth(Strict):
@@ -242,7 +260,7 @@ class PsmAuth(Strict):
         None, description="Default: ca_bundle when ca_certs are given, else true."
     )
     settings: dict[
-        Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_][A-Za-z0-9_.-]*$")], Text
+        Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_][A-Za-z0-9_.-]*$")], AnyText
     ] = Field(
         default_factory=dict,
         description="Further `conda repo config --set KEY VALUE` pairs, applied in key order.",
@@ -294,25 +312,16 @@ class Install(Strict):
     uninstall_with_conda_exe: bool | None = None
     transmute_file_type: Literal[".conda"] | None = None
     progress_notifications: bool = False
-    welcome_text: Text | None = None
-    readme_text: Text | None = None
-    conclusion_text: Text | None = None
+    welcome_text: AnyText | None = None
+    readme_text: AnyText | None = None
+    conclusion_text: AnyText | None = None
     install_path_exists_error_text: Text | None = None
     script_env_variables: dict[
-        Annotated[str, StringConstraints(pattern=ENV_NAME_PATTERN)], Text
+        Annotated[str, StringConstraints(pattern=ENV_NAME_PATTERN)], EnvValue
     ] = Field(default_factory=dict)
     build_outputs: list[Literal["hash", "info.json", "licenses", "lockfile", "pkgs_list"]] = Field(
         default_factory=list
     )
-
-    @field_validator("script_env_variables")
-    @classmethod
-    def _env_values(cls, value: dict[str, str]) -> dict[str, str]:
-        for name, text in value.items():
-            if any(ch in text for ch in "'\"#"):
-                # constructor quotes these itself: no quotes for EXE, no # anywhere
-                raise ValueError(f"{name}: quotes and # cannot be passed through constructor")
-        return value
 
 
 class WindowsSigning(Strict):
@@ -349,7 +358,9 @@ class Profile(Strict):
         description="A profile this one builds on: a path relative to this file, or a "
         "profile name found beside it or on the configured search paths.",
     )
-    abstract: bool = Field(False, description="A base meant only to be extended; not rendered.")
+    abstract: StrictBool = Field(
+        False, description="A base meant only to be extended; not rendered."
+    )
     name: Name = Field(description="Installer name (constructor `name`).")
     version: Name | None = Field(None, description="Installer version. Default: release stamp.")
     release: Release | None = None
@@ -383,12 +394,6 @@ class Profile(Strict):
         if len(set(value)) != len(value):
             raise ValueError("lists a platform twice")
         return value
-
-    @model_validator(mode="after")
-    def _has_version(self) -> Profile:
-        if self.version is None and self.release is None:
-            raise ValueError("set `version`, or `release` to derive it")
-        return self
 
     @property
     def installer_version(self) -> str:

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from factory import channels as ch
 from factory.certs import Certificate, read_certificate_file
-from factory.errors import UnsafeValue
+from factory.errors import UnsafeValue, display_path
 from factory.model import Profile
 from factory.platforms import OS, Platform
 from factory.quoting import cmd_arg
@@ -66,6 +66,11 @@ def _unix(profile: Profile) -> list[Platform]:
 
 
 # --- the rules --------------------------------------------------------------------------
+
+
+def version_present(profile: Profile, sources: Sources) -> Iterator[Finding]:
+    if profile.version is None and profile.release is None:
+        yield Finding(("version",), "set `version`, or `release` to derive it")
 
 
 def channels_present(profile: Profile, sources: Sources) -> Iterator[Finding]:
@@ -270,7 +275,7 @@ def files_exist(profile: Profile, sources: Sources) -> Iterator[Finding]:
     for path, value in named:
         file = sources.resolve(path, value)
         if not file.is_file():
-            yield Finding(path, f"file not found: {file}")
+            yield Finding(path, f"file not found: {display_path(file)}")
     if profile.license_file and _sh_platforms(profile):
         file = sources.resolve(("license_file",), profile.license_file)
         if file.is_file() and not file.read_bytes().isascii():
@@ -286,7 +291,7 @@ def ca_certificates(profile: Profile, sources: Sources) -> Iterator[Finding]:
         path = ("ca_certs", name)
         file = sources.resolve(path, profile.ca_certs[name])
         if not file.is_file():
-            yield Finding(path, f"file not found: {file}")
+            yield Finding(path, f"file not found: {display_path(file)}")
             continue
         result = read_certificate_file(name, file)
         for message in result.errors:
@@ -311,6 +316,7 @@ def cmd_safe_values(profile: Profile, sources: Sources) -> Iterator[Finding]:
 
 
 RULES = (
+    version_present,
     channels_present,
     remap_unique,
     condarc_uses_dest,

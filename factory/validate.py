@@ -1,20 +1,31 @@
-"""Load, merge and check a profile: the one entry point `validate` and `render` share."""
+"""Load, merge and check a profile: the one entry point `validate` and `render` share.
+
+Checking runs in two stages, reported together: the shape (keys, types, values: pydantic)
+and the cross-key rules (rules.py). When the shape is wrong, the offending keys are set
+aside and the rules run on the rest, so one pass shows every problem; a rule finding
+that touches a key set aside is dropped, as it would only echo the first problem.
+"""
 
 from __future__ import annotations
 
+import copy
+import os
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from pydantic import ValidationError
 
 from factory.errors import Problem, ProfileInvalid
 from factory.layering import Layered, load_layered
-from factory.locate import format_path, problems_from_validation
+from factory.loader import Path_
+from factory.locate import data_path, format_path, problems_from_validation
 from factory.model import Profile
-from factory.rules import Sources, check
+from factory.rules import Finding, Sources, check
 
 ABSTRACT_PLACEHOLDERS = {"name": "abstract-base", "version": "0"}
+_SALVAGE_ROUNDS = 8
 
 
 @dataclass
@@ -37,22 +48,74 @@ def load_profile(file: Path, *, search_paths: Iterable[Path] = ()) -> LoadedProf
     if layered.abstract:
         # a base leaves identity to the profiles that extend it; check everything else
         data = {**ABSTRACT_PLACEHOLDERS, **data}
+    problems: list[Problem] = []
+    set_aside: list[Path_] = []
     try:
-        profile = Profile.model_validate(data)
+        profile: Profile | None = Profile.model_validate(data)
     except ValidationError as exc:
-        raise ProfileInvalid(problems_from_validation(exc, layered, Profile)) from None
+        problems += problems_from_validation(exc, layered, Profile)
+        profile, set_aside = _salvage(data, exc)
 
-    def resolve(path: tuple[str | int, ...], value: str) -> Path:
+    def resolve(path: Path_, value: str) -> Path:
         candidate = Path(value).expanduser()
-        if candidate.is_absolute():
-            return candidate
-        return layered.source_file(path).parent / candidate
+        if not candidate.is_absolute():
+            candidate = layered.source_file(path).parent / candidate
+        return Path(os.path.normpath(candidate))
 
     sources = Sources.create(resolve)
-    problems = [
-        Problem(layered.location(f.path), format_path(f.path), f.message, f.severity)
-        for f in check(profile, sources)
-    ]
-    if any(p.severity == "error" for p in problems):
+    if profile is not None:
+        problems += [
+            Problem(layered.location(f.path), format_path(f.path), f.message, f.severity)
+            for f in check(profile, sources)
+            # from a salvaged profile, only errors away from what was set aside are news
+            if not set_aside or (f.severity == "error" and not _touches(f, set_aside))
+        ]
+    if profile is None or any(p.severity == "error" for p in problems):
         raise ProfileInvalid(problems)
     return LoadedProfile(file, layered, profile, sources, sorted(problems))
+
+
+def _salvage(data: dict[str, Any], error: ValidationError) -> tuple[Profile | None, list[Path_]]:
+    """The profile without the keys that failed, for the rules to look at; None if the
+    remainder still cannot make a profile."""
+    trial = copy.deepcopy(data)
+    removed: list[Path_] = []
+    for _ in range(_SALVAGE_ROUNDS):
+        for item in error.errors(include_url=False):
+            path, _key = data_path(item["loc"], trial)
+            while path and isinstance(path[-1], int):
+                path = path[:-1]  # drop a whole list rather than shift its indexes
+            if item["type"] == "missing" and path and path[-1] in ABSTRACT_PLACEHOLDERS:
+                _set(trial, path, ABSTRACT_PLACEHOLDERS[str(path[-1])])
+            elif not path or not _delete(trial, path):
+                return None, removed
+            removed.append(path)
+        try:
+            return Profile.model_validate(trial), removed
+        except ValidationError as again:
+            error = again
+    return None, removed
+
+
+def _delete(data: Any, path: Path_) -> bool:
+    node = data
+    for part in path[:-1]:
+        if not isinstance(node, dict) or part not in node:
+            return False
+        node = node[part]
+    if isinstance(node, dict) and path[-1] in node:
+        del node[path[-1]]
+        return True
+    return False
+
+
+def _set(data: dict[str, Any], path: Path_, value: Any) -> None:
+    node = data
+    for part in path[:-1]:
+        node = node.setdefault(part, {})
+    node[path[-1]] = value
+
+
+def _touches(finding: Finding, set_aside: list[Path_]) -> bool:
+    path = finding.path
+    return any(path[: len(r)] == r or r[: len(path)] == path for r in set_aside)

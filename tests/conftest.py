@@ -75,8 +75,11 @@ def make_certificate(
     from cryptography.hazmat.primitives.asymmetric import ec, rsa
     from cryptography.x509.oid import NameOID
 
-    key = (rsa.generate_private_key(public_exponent=65537, key_size=rsa_bits) if rsa_bits
-           else ec.generate_private_key(ec.SECP256R1()))
+    key = (
+        rsa.generate_private_key(public_exponent=65537, key_size=rsa_bits)
+        if rsa_bits
+        else ec.generate_private_key(ec.SECP256R1())
+    )
     now = dt.datetime.now(dt.timezone.utc)
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
     builder = (

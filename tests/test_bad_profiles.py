@@ -1,0 +1,1020 @@
+"""Bad profiles: every mistake an admin is likely to make, with its exact message and place.
+
+`installer-factory validate` must report each problem as `file:line:column: key.path: message`
+(all of them at once), exit 1 and write nothing. Input that cannot be read at all (missing
+file, broken YAML, alias bombs, extends cycles...) gets one line and no traceback.
+
+Every test runs in its own tmp_path as the working directory, so files display relative
+(`p.yaml:3:11: ...`). MINIMAL (from conftest) is ten lines long and valid; rows built with
+`plus()` add their mistake from line 11 on.
+"""
+
+from __future__ import annotations
+
+import json
+import textwrap
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+from conftest import MINIMAL, CliResult, make_certificate
+
+from factory.model import Install, Profile
+
+Cli = Callable[..., CliResult]
+Write = Callable[[str, str], Path]
+
+PROFILE_KEYS = ", ".join(sorted(Profile.model_fields))
+INSTALL_KEYS = ", ".join(sorted(Install.model_fields))
+NAME_RULE = (
+    "must be letters, digits, `.`, `_` or `-`, starting and ending with a letter, digit or `_`"
+)
+
+
+BASE = MINIMAL.lstrip("\n")  # ten lines; text added after it starts on line 11
+
+
+def plus(extra: str) -> str:
+    """MINIMAL (lines 1-10) followed by top-level keys `extra` (from line 11)."""
+    return BASE + textwrap.dedent(extra).lstrip("\n")
+
+
+def _expiry(pem: bytes) -> str:
+    from cryptography import x509
+
+    return f"{x509.load_pem_x509_certificate(pem).not_valid_after_utc:%Y-%m-%d}"
+
+
+# made at run time, once per session; nothing secret is committed
+NOT_CA_PEM = make_certificate(ca=False)
+EXPIRED_PEM = make_certificate(days_valid=-1, not_before_days=-10)
+EXPIRED_ON = _expiry(EXPIRED_PEM)
+GOOD_CA_PEM = make_certificate()
+
+WITH_REPO_CLI = """
+name: T
+version: "1"
+platforms: [linux-64, win-64]
+channels:
+  - conda-forge
+packages:
+  specs:
+    base:
+      - python
+      - conda
+      - conda-repo-cli
+"""
+
+
+@dataclass(frozen=True)
+class Bad:
+    """One mistake: the profile (p.yaml), side files, and every stderr problem line."""
+
+    id: str
+    profile: str
+    expected: tuple[str, ...]
+    files: Mapping[str, str | bytes] = field(default_factory=dict)
+
+
+BAD: list[Bad] = [
+    # --- keys and types -----------------------------------------------------------------
+    Bad(
+        "unknown-top-level-key",
+        plus("platfroms: [linux-64]\n"),
+        (
+            "p.yaml:11:1: platfroms: unknown key; did you mean `platforms`? "
+            f"(allowed here: {PROFILE_KEYS})",
+        ),
+    ),
+    Bad(
+        "unknown-nested-key",
+        plus("""
+            install:
+              batchmode: true
+        """),
+        (
+            "p.yaml:12:3: install.batchmode: unknown key; did you mean `batch_mode`? "
+            f"(allowed here: {INSTALL_KEYS})",
+        ),
+    ),
+    Bad(
+        "string-instead-of-list",
+        """
+        name: T
+        version: "1"
+        channels: conda-forge
+        packages:
+          specs:
+            base: [python, conda]
+        """,
+        ("p.yaml:3:11: channels: must be a list (one `- item` per line)",),
+    ),
+    Bad(
+        "word-instead-of-bool",
+        plus("""
+            condarc:
+              report_errors: maybe
+        """),
+        ("p.yaml:12:18: condarc.report_errors: must be true or false",),
+    ),
+    Bad(
+        "unquoted-numeric-version",
+        """
+        name: T
+        version: 1.10
+        channels: [conda-forge]
+        packages:
+          specs:
+            base: [python, conda]
+        """,
+        ("p.yaml:2:10: version: must be a string (put it in quotes)",),
+    ),
+    Bad(
+        "installer-name-with-space",
+        """
+        name: My Installer
+        version: "1"
+        channels: [conda-forge]
+        packages:
+          specs:
+            base: [python, conda]
+        """,
+        (f"p.yaml:1:7: name: {NAME_RULE} (constructor's rule for installer names)",),
+    ),
+    Bad(
+        "version-with-plus",
+        """
+        name: T
+        version: 1.0+local
+        channels: [conda-forge]
+        packages:
+          specs:
+            base: [python, conda]
+        """,
+        (f"p.yaml:2:10: version: {NAME_RULE} (constructor's rule; no `+` or spaces)",),
+    ),
+    Bad(
+        "unknown-platform",
+        """
+        name: T
+        version: "1"
+        platforms: [linux-64, win-32]
+        channels: [conda-forge]
+        packages:
+          specs:
+            base: [python, conda]
+        """,
+        (
+            "p.yaml:3:23: platforms[1]: Input should be 'linux-64', 'linux-aarch64', "
+            "'osx-64', 'osx-arm64' or 'win-64'",
+        ),
+    ),
+    Bad(
+        "duplicate-platform",
+        """
+        name: T
+        version: "1"
+        platforms:
+          - linux-64
+          - linux-64
+        channels: [conda-forge]
+        packages:
+          specs:
+            base: [python, conda]
+        """,
+        ("p.yaml:4:3: platforms: lists a platform twice",),
+    ),
+    Bad(
+        "exe-for-macos",
+        plus("""
+            installer_types:
+              osx: [exe]
+        """),
+        ("p.yaml:12:9: installer_types.osx[0]: Input should be 'pkg' or 'sh'",),
+    ),
+    Bad(
+        "missing-name",
+        """
+        version: "1"
+        channels: [conda-forge]
+        packages:
+          specs:
+            base: [python, conda]
+        """,
+        ("p.yaml:1:1: name: required key is missing",),
+    ),
+    Bad(
+        "missing-version-and-release",
+        """
+        name: T
+        channels: [conda-forge]
+        packages:
+          specs:
+            base: [python, conda]
+        """,
+        ("p.yaml:1:1: version: set `version`, or `release` to derive it",),
+    ),
+    Bad(
+        "release-month-13",
+        """
+        name: T
+        channels: [conda-forge]
+        release:
+          series: data_science
+          month: "2026-13"
+        packages:
+          specs:
+            base: [python, conda]
+        """,
+        ("p.yaml:5:10: release.month: must be a month as YYYY-MM, e.g. 2026-11",),
+    ),
+    Bad(
+        "control-character",
+        plus("""
+            company: "Acme\\u0007 Corp"
+        """),
+        (
+            "p.yaml:11:10: company: must be printable text: no line breaks or control "
+            "characters",
+        ),
+    ),
+    # --- channels ------------------------------------------------------------------------
+    Bad(
+        "channel-url-with-space",
+        """
+        name: T
+        version: "1"
+        channels:
+          - https://repo example.com/main
+        packages:
+          specs:
+            base: [python, conda]
+        """,
+        ("p.yaml:4:5: channels[0]: must be an http://, https:// or file:// URL with no spaces",),
+    ),
+    Bad(
+        "channel-url-ftp",
+        """
+        name: T
+        version: "1"
+        channels:
+          - conda-forge
+          - ftp://repo.example.com/main
+        packages:
+          specs:
+            base: [python, conda]
+        """,
+        ("p.yaml:5:5: channels[1]: must be an http://, https:// or file:// URL with no spaces",),
+    ),
+    Bad(
+        "remap-without-dest",
+        plus("""
+            channels_remap:
+              - src: https://repo.example.com/main
+        """),
+        ("p.yaml:12:5: channels_remap[0].dest: required key is missing",),
+    ),
+    Bad(
+        "remap-extra-key",
+        plus("""
+            channels_remap:
+              - src: https://repo.example.com/main
+                dest: https://mirror.corp/main
+                dst: https://mirror.corp/other
+        """),
+        (
+            "p.yaml:14:5: channels_remap[0].dst: unknown key; did you mean `dest`? "
+            "(allowed here: dest, src)",
+        ),
+    ),
+    Bad(
+        "remap-same-source-twice",
+        plus("""
+            channels_remap:
+              - src: https://repo.example.com/main
+                dest: https://mirror.corp/main
+              - src: http://repo.example.com/main/
+                dest: https://mirror.corp/other
+        """),
+        (
+            "p.yaml:14:10: channels_remap[1].src: same source as channels_remap[0]; "
+            "each source maps once",
+        ),
+    ),
+    Bad(
+        "channel-priority-typo",
+        plus("""
+            condarc:
+              channel_priority: strcit
+        """),
+        (
+            "p.yaml:12:21: condarc.channel_priority: Input should be 'strict', "
+            "'flexible' or 'disabled'",
+        ),
+    ),
+    Bad(
+        "condarc-settings-resets-managed-key",
+        plus("""
+            condarc:
+              settings:
+                auto_update_conda: false
+                ssl_verify: false
+        """),
+        (
+            "p.yaml:14:5: condarc.settings.ssl_verify: `ssl_verify` has its own place: set "
+            "condarc.ssl_verify instead",
+        ),
+    ),
+    Bad(
+        "condarc-channels-lists-build-source",
+        plus("""
+            channels_remap:
+              - src: https://repo.anaconda.com/pkgs/main
+                dest: https://mirror.corp/main
+            condarc:
+              channels:
+                - https://repo.anaconda.com/pkgs/main/
+        """),
+        (
+            "p.yaml:16:7: condarc.channels[0]: is a build-time source URL; installed "
+            "machines should use its remapped URL https://mirror.corp/main",
+        ),
+    ),
+    Bad(
+        "ssl-verify-ca-bundle-without-ca-certs",
+        plus("""
+            condarc:
+              ssl_verify: ca_bundle
+        """),
+        ("p.yaml:12:15: condarc.ssl_verify: ca_bundle needs at least one entry in ca_certs",),
+    ),
+    # --- packages ------------------------------------------------------------------------
+    Bad(
+        "empty-spec",
+        BASE + '      - ""\n',  # a third item in group base
+        (
+            "p.yaml:11:9: packages.specs.base[2]: a package spec must not be empty or "
+            "start/end with spaces",
+        ),
+    ),
+    Bad(
+        "space-padded-spec",
+        """
+        name: T
+        version: "1"
+        channels: [conda-forge]
+        packages:
+          specs:
+            base:
+              - python
+              - "conda "
+        """,
+        (
+            "p.yaml:8:9: packages.specs.base[1]: a package spec must not be empty or "
+            "start/end with spaces",
+        ),
+    ),
+    Bad(
+        "bad-group-name",
+        BASE + '    "my group!":\n      - numpy\n',  # a second group
+        (
+            "p.yaml:11:5: packages.specs['my group!']: invalid key name: has characters that "
+            "are not allowed here (pattern ^[A-Za-z0-9_][A-Za-z0-9_.-]*$)",
+        ),
+    ),
+    Bad(
+        "exclude-with-version",
+        BASE + "  exclude:\n    - numpy=1.26\n",
+        (
+            "p.yaml:12:7: packages.exclude[0]: has characters that are not allowed here "
+            "(pattern ^[^ =<>*]+$)",
+        ),
+    ),
+    Bad(
+        "package-in-two-groups",
+        BASE + "    extra:\n      - numpy\n      - Python >=3.11\n",
+        (
+            "p.yaml:13:9: packages.specs.extra[1]: `python` is already requested by group "
+            "base; list each package once",
+        ),
+    ),
+    Bad(
+        "package-requested-and-excluded",
+        BASE + "  exclude:\n    - python\n",
+        ("p.yaml:12:7: packages.exclude[0]: `python` is both requested (group base) and excluded",),
+    ),
+    Bad(
+        "initialize-conda-without-conda",
+        """
+        name: T
+        version: "1"
+        platforms: [linux-64]
+        channels: [conda-forge]
+        packages:
+          specs:
+            base: [python]
+        install:
+          initialize_conda: true
+        """,
+        ("p.yaml:9:21: install.initialize_conda: needs `conda` in packages for linux-64",),
+    ),
+    Bad(
+        "script-env-variable-with-quote",
+        plus("""
+            install:
+              script_env_variables:
+                FIRST: fine
+                SECOND: "it's"
+        """),
+        (
+            "p.yaml:14:13: install.script_env_variables.SECOND: quotes and # cannot be "
+            "passed through constructor",
+        ),
+    ),
+    # --- authentication ------------------------------------------------------------------
+    Bad(
+        "psm-site-with-space",
+        WITH_REPO_CLI
+        + """auth:
+  psm:
+    site: prod site
+    url: https://repo.corp/api
+""",
+        (
+            "p.yaml:14:11: auth.psm.site: must be letters, digits, _ and -",
+        ),
+    ),
+    Bad(
+        "auth-without-conda-repo-cli",
+        plus("""
+            auth:
+              psm:
+                site: prod
+                url: https://repo.corp/api
+        """),
+        (
+            "p.yaml:13:5: auth.psm: needs `conda-repo-cli` in packages for linux-64: the "
+            "post-install step runs `conda repo`",
+        ),
+    ),
+    Bad(
+        "non-ascii-auth-url-for-windows",
+        WITH_REPO_CLI
+        + """auth:
+  psm:
+    site: prod
+    url: https://dépôt.corp/api
+""",
+        (
+            "p.yaml:15:10: auth.psm.url: cannot be passed safely to the Windows post-install:"
+            " cmd.exe reads .bat files in the OEM code page; use ASCII only",
+        ),
+    ),
+    # --- files and certificates ------------------------------------------------------------
+    Bad(
+        "licence-file-missing",
+        plus("license_file: eula.txt\n"),
+        ("p.yaml:11:15: license_file: file not found: eula.txt",),
+    ),
+    Bad(
+        "licence-not-ascii-for-sh",
+        plus("license_file: eula.txt\n"),
+        (
+            "p.yaml:11:15: license_file: a .sh installer shows the licence as plain ASCII "
+            "text; this file has other characters",
+        ),
+        {"eula.txt": "Licence café\n"},
+    ),
+    Bad(
+        "batch-mode-with-licence",
+        plus("""
+            license_file: eula.txt
+            install:
+              batch_mode: true
+        """),
+        (
+            "p.yaml:13:15: install.batch_mode: a .sh installer cannot combine batch_mode "
+            "with license_file",
+        ),
+        {"eula.txt": "Licence\n"},
+    ),
+    Bad(
+        "signtool-without-certificate",
+        plus("""
+            signing:
+              windows:
+                tool: signtool
+        """),
+        (
+            "p.yaml:13:5: signing.windows.certificate: signtool needs the path of a .pfx "
+            "certificate",
+        ),
+    ),
+    Bad(
+        "ca-cert-file-missing",
+        plus("""
+            ca_certs:
+              corp: corp.pem
+        """),
+        ("p.yaml:12:9: ca_certs.corp: file not found: corp.pem",),
+    ),
+    Bad(
+        "ca-cert-not-a-ca",
+        plus("""
+            ca_certs:
+              corp: corp.pem
+        """),
+        (
+            "p.yaml:12:9: ca_certs.corp: CN=Test Root CA: not a CA certificate "
+            "(basicConstraints CA is not set)",
+        ),
+        {"corp.pem": NOT_CA_PEM},
+    ),
+    Bad(
+        "ca-cert-expired",
+        plus("""
+            ca_certs:
+              corp: corp.pem
+        """),
+        (f"p.yaml:12:9: ca_certs.corp: CN=Test Root CA: expired on {EXPIRED_ON}",),
+        {"corp.pem": EXPIRED_PEM},
+    ),
+    Bad(
+        "ca-cert-not-pem",
+        plus("""
+            ca_certs:
+              corp: corp.cer
+        """),
+        (
+            "p.yaml:12:9: ca_certs.corp: no PEM certificate in this file (no BEGIN "
+            "CERTIFICATE line)",
+        ),
+        {"corp.cer": b"\x30\x82\x01\x0a garbage, DER or anything but PEM\n"},
+    ),
+    # --- layering provenance -----------------------------------------------------------------
+    Bad(
+        "error-in-base-profile",
+        """
+        extends: org/base.yaml
+        name: T
+        version: "1"
+        """,
+        (
+            "org/base.yaml:6:21: condarc.channel_priority: Input should be 'strict', "
+            "'flexible' or 'disabled'",
+        ),
+        {
+            "org/base.yaml": """\
+abstract: true
+channels: [conda-forge]
+packages:
+  specs: {base: [python, conda]}
+condarc:
+  channel_priority: strcit
+""",
+        },
+    ),
+    Bad(
+        "missing-licence-in-base-profile",
+        """
+        extends: org/base.yaml
+        name: T
+        version: "1"
+        """,
+        ("org/base.yaml:3:15: license_file: file not found: org/eula.txt",),
+        {
+            "org/base.yaml": """\
+abstract: true
+channels: [conda-forge]
+license_file: eula.txt
+packages:
+  specs: {base: [python, conda]}
+""",
+            "eula.txt": "beside the leaf, not the base: must not be picked up\n",
+        },
+    ),
+    # --- several at once -------------------------------------------------------------------
+    Bad(
+        "several-key-mistakes",
+        """
+        name: My App
+        version: 1.0
+        platforms: [linux-64, win-64, win-64]
+        channels: [conda-forge]
+        packages:
+          specs:
+            base: [python, conda, " numpy"]
+        install:
+          batchmode: true
+        condarc:
+          channel_priority: strcit
+        """,
+        (
+            f"p.yaml:1:7: name: {NAME_RULE} (constructor's rule for installer names)",
+            "p.yaml:2:10: version: must be a string (put it in quotes)",
+            "p.yaml:3:12: platforms: lists a platform twice",
+            "p.yaml:7:27: packages.specs.base[2]: a package spec must not be empty or "
+            "start/end with spaces",
+            "p.yaml:9:3: install.batchmode: unknown key; did you mean `batch_mode`? "
+            f"(allowed here: {INSTALL_KEYS})",
+            "p.yaml:11:21: condarc.channel_priority: Input should be 'strict', "
+            "'flexible' or 'disabled'",
+        ),
+    ),
+    Bad(
+        "several-rule-mistakes",
+        plus("""
+            license_file: eula.txt
+            install:
+              batch_mode: true
+            condarc:
+              ssl_verify: ca_bundle
+            signing:
+              windows:
+                tool: signtool
+        """),
+        (
+            "p.yaml:11:15: license_file: file not found: eula.txt",
+            "p.yaml:13:15: install.batch_mode: a .sh installer cannot combine batch_mode "
+            "with license_file",
+            "p.yaml:15:15: condarc.ssl_verify: ca_bundle needs at least one entry in ca_certs",
+            "p.yaml:18:5: signing.windows.certificate: signtool needs the path of a .pfx "
+            "certificate",
+        ),
+    ),
+    Bad(
+        "key-and-rule-mistakes-together",
+        plus("""
+            install:
+              batchmode: true
+            condarc:
+              ssl_verify: ca_bundle
+        """),
+        (
+            "p.yaml:12:3: install.batchmode: unknown key; did you mean `batch_mode`? "
+            f"(allowed here: {INSTALL_KEYS})",
+            "p.yaml:14:15: condarc.ssl_verify: ca_bundle needs at least one entry in ca_certs",
+        ),
+    ),
+]
+
+
+def _place(tmp_path: Path, write: Write, files: Mapping[str, str | bytes]) -> None:
+    for name, content in files.items():
+        if isinstance(content, bytes):
+            target = tmp_path / name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(content)
+        else:
+            write(name, content)
+
+
+def _tree(root: Path) -> dict[str, bytes | None]:
+    """Every path below root with its bytes (None for directories)."""
+    return {
+        str(p.relative_to(root)): (p.read_bytes() if p.is_file() else None)
+        for p in sorted(root.rglob("*"))
+    }
+
+
+def test_the_table_is_big_and_distinct() -> None:
+    assert len(BAD) >= 30
+    assert len({case.id for case in BAD}) == len(BAD)
+    assert len({(case.profile, tuple(case.files.items())) for case in BAD}) == len(BAD)
+
+
+@pytest.mark.parametrize("case", BAD, ids=[case.id for case in BAD])
+def test_bad_profile_is_reported_where_it_is(
+    case: Bad,
+    cli: Cli,
+    write: Write,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    _place(tmp_path, write, case.files)
+    write("p.yaml", case.profile)
+    before = _tree(tmp_path)
+
+    result = cli("validate", "p.yaml")
+
+    tmp = str(tmp_path.resolve())
+    expected = [line.replace("{tmp}", tmp) for line in case.expected]
+    summary = f"installer-factory: {len(expected)} error(s); nothing written"
+    assert result.err.splitlines() == [*expected, summary]
+    assert result.code == 1
+    assert result.out == ""
+    assert _tree(tmp_path) == before  # validate never writes
+
+
+# --- input that cannot be read: one line, no traceback -----------------------------------
+
+
+def _alias_bomb(levels: int = 9, width: int = 9) -> str:
+    """Billion laughs: each level lists the previous one `width` times (9**9 leaves)."""
+    lines = ["l0: &l0 [" + ", ".join(['"lol"'] * width) + "]"]
+    for level in range(1, levels):
+        items = ", ".join([f"*l{level - 1}"] * width)
+        lines.append(f"l{level}: &l{level} [{items}]")
+    return "\n".join(lines) + "\n"
+
+
+@dataclass(frozen=True)
+class Unreadable:
+    id: str
+    files: Mapping[str, str | bytes | None]  # None: a directory
+    arg: str
+    line: str
+
+
+UNREADABLE: list[Unreadable] = [
+    Unreadable("missing-file", {}, "nope.yaml", "nope.yaml: no such file"),
+    Unreadable(
+        "missing-by-name",
+        {},
+        "nope",
+        "profile 'nope' not found (looked in: no search paths configured)",
+    ),
+    Unreadable("directory", {"d.yaml": None}, "d.yaml", "d.yaml: is a directory, not a YAML file"),
+    Unreadable(
+        "malformed-yaml",
+        {"p.yaml": "name: T\n  version: 1\n"},
+        "p.yaml",
+        "p.yaml:2:10: invalid YAML: mapping values are not allowed here",
+    ),
+    Unreadable(
+        "tab-indent",
+        {"p.yaml": "name: T\n\tversion: 1\n"},
+        "p.yaml",
+        "p.yaml:2:1: invalid YAML: found character '\\t' that cannot start any token",
+    ),
+    Unreadable(
+        "duplicate-key",
+        {"p.yaml": plus("name: U\n")},
+        "p.yaml",
+        'p.yaml:11:1: invalid YAML: found duplicate key "name" with value "U" '
+        '(original value: "T")',
+    ),
+    Unreadable(
+        "alias-bomb",
+        {"p.yaml": _alias_bomb()},
+        "p.yaml",
+        "p.yaml: more than 100000 values once YAML aliases are expanded (an alias bomb?); "
+        "profiles do not need that many",
+    ),
+    Unreadable(
+        "top-level-list",
+        {"p.yaml": "- name: T\n  version: '1'\n"},
+        "p.yaml",
+        "p.yaml:1:1: a profile must be a mapping of keys to values",
+    ),
+    Unreadable(
+        "top-level-scalar",
+        {"p.yaml": "just some text\n"},
+        "p.yaml",
+        "p.yaml:1:1: a profile must be a mapping of keys to values",
+    ),
+    Unreadable(
+        "extends-missing-name",
+        {"p.yaml": "extends: nothere\n" + BASE},
+        "p.yaml",
+        "p.yaml:1:10: extends: profile 'nothere' not found (looked in: .)",
+    ),
+    Unreadable(
+        "extends-missing-path",
+        {"p.yaml": "extends: org/nothere.yaml\n" + BASE},
+        "p.yaml",
+        "p.yaml:1:10: extends: org/nothere.yaml: no such file",
+    ),
+    Unreadable(
+        "extends-cycle",
+        {"a.yaml": "extends: b\n" + BASE, "b.yaml": "abstract: true\nextends: a.yaml\n"},
+        "a.yaml",
+        "extends: cycle between profiles: a.yaml -> b.yaml -> a.yaml",
+    ),
+    Unreadable(
+        "extends-itself",
+        {"a.yaml": "extends: a\n" + BASE},
+        "a.yaml",
+        "extends: cycle between profiles: a.yaml -> a.yaml",
+    ),
+    Unreadable(
+        "not-utf8",
+        {"p.yaml": BASE.encode() + b"company: Caf\xe9\n"},
+        "p.yaml",
+        "p.yaml: not UTF-8 text (byte 147)",
+    ),
+]
+
+
+def _place_raw(tmp_path: Path, files: Mapping[str, str | bytes | None]) -> None:
+    for name, content in files.items():
+        target = tmp_path / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if content is None:
+            target.mkdir()
+        elif isinstance(content, bytes):
+            target.write_bytes(content)
+        else:
+            target.write_text(content, encoding="utf-8")
+
+
+@pytest.mark.parametrize("case", UNREADABLE, ids=[case.id for case in UNREADABLE])
+def test_unreadable_input_is_one_line(
+    case: Unreadable, cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    _place_raw(tmp_path, case.files)
+
+    result = cli("validate", case.arg)
+
+    assert result.err == f"installer-factory: error: {case.line}\n"
+    assert result.code == 1
+    assert result.out == ""
+
+
+def test_unterminated_quote_points_at_the_quote(
+    cli: Cli, write: Write, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """ruamel notices at the end of the file; the user needs the line the quote opens on."""
+    monkeypatch.chdir(tmp_path)
+    write("p.yaml", 'name: T\nversion: "1\nchannels: [conda-forge]\n')
+
+    result = cli("validate", "p.yaml")
+
+    assert result.code == 1
+    assert result.out == ""
+    lines = result.err.splitlines()
+    assert len(lines) == 1
+    assert lines[0].startswith("installer-factory: error: p.yaml:")
+    assert "2:10" in lines[0], lines[0]
+    assert "quoted scalar" in lines[0], lines[0]
+
+
+def test_alias_bomb_is_refused_quickly(
+    cli: Cli, write: Write, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import time
+
+    monkeypatch.chdir(tmp_path)
+    write("p.yaml", _alias_bomb(levels=12, width=10))
+    start = time.perf_counter()
+    result = cli("validate", "p.yaml")
+    assert time.perf_counter() - start < 5
+    assert result.code == 1
+    assert "alias bomb" in result.err
+    assert "Traceback" not in result.err
+
+
+def test_good_and_unreadable_together_report_both(
+    cli: Cli, write: Write, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Several PROFILE arguments: problems of one and the read error of another, all shown."""
+    monkeypatch.chdir(tmp_path)
+    write("bad.yaml", plus("platfroms: [linux-64]\n"))
+    result = cli("validate", "bad.yaml", "missing.yaml")
+    assert result.code == 1
+    assert result.err.splitlines() == [
+        "bad.yaml:11:1: platfroms: unknown key; did you mean `platforms`? "
+        f"(allowed here: {PROFILE_KEYS})",
+        "installer-factory: error: missing.yaml: no such file",
+    ]
+
+
+# --- render refuses bad input and leaves earlier output alone -----------------------------
+
+
+def test_render_of_a_bad_profile_writes_nothing(
+    cli: Cli, write: Write, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    write("p.yaml", plus("condarc:\n  channel_priority: strcit\n"))
+
+    result = cli("render", "p.yaml", "--output", "out")
+
+    assert result.code == 1
+    assert result.out == ""
+    assert result.err.splitlines() == [
+        "p.yaml:12:21: condarc.channel_priority: Input should be 'strict', "
+        "'flexible' or 'disabled'",
+        "installer-factory: 1 error(s); nothing written",
+    ]
+    assert not (tmp_path / "out").exists()
+
+
+def test_render_of_a_broken_profile_keeps_earlier_output(
+    cli: Cli, write: Write, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    profile = write("p.yaml", MINIMAL)
+    first = cli("render", "p.yaml", "--output", "out")
+    assert first.code == 0, first.err
+    before = _tree(tmp_path / "out")
+    assert any(name.endswith("construct.yaml") for name in before)
+
+    profile.write_text(profile.read_text(encoding="utf-8") + "      - ' numpy'\n", "utf-8")
+    second = cli("render", "p.yaml", "--output", "out")
+
+    assert second.code == 1
+    assert second.err.splitlines() == [
+        "p.yaml:11:9: packages.specs.base[2]: a package spec must not be empty or "
+        "start/end with spaces",
+        "installer-factory: 1 error(s); nothing written",
+    ]
+    assert _tree(tmp_path / "out") == before
+
+
+def test_render_of_an_abstract_profile_is_refused(
+    cli: Cli, write: Write, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    write("p.yaml", "abstract: true\n" + BASE)
+
+    result = cli("render", "p.yaml", "--output", "out")
+
+    assert result.code == 1
+    assert result.err.splitlines() == [
+        "p.yaml:1:11: abstract: this profile is a base meant to be extended; render a "
+        "profile that extends it",
+        "installer-factory: 1 error(s); nothing written",
+    ]
+    assert not (tmp_path / "out").exists()
+    assert cli("validate", "p.yaml").code == 0  # a base is still valid on its own
+
+
+def test_abstract_yes_is_not_silently_rendered(
+    cli: Cli, write: Write, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`abstract: yes` (a string in YAML 1.2) passes the model as true, as every other bool
+    key does; it must then be a base (refused by render), or else be an error at the key.
+    Rendering it as an ordinary profile is wrong either way."""
+    monkeypatch.chdir(tmp_path)
+    write("p.yaml", "abstract: yes\n" + BASE)
+
+    result = cli("render", "p.yaml", "--output", "out")
+
+    assert result.code == 1
+    assert result.err.startswith("p.yaml:1:11: abstract: "), result.err
+    assert not (tmp_path / "out").exists()
+
+
+# --- --json --------------------------------------------------------------------------------
+
+
+def test_validate_json_lists_every_problem(
+    cli: Cli, write: Write, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    write("p.yaml", plus("platfroms: []\ncondarc:\n  channel_priority: strcit\n"))
+
+    result = cli("validate", "--json", "p.yaml")
+
+    assert result.code == 1
+    assert json.loads(result.out) == {
+        "ok": False,
+        "problems": [
+            {
+                "file": "p.yaml",
+                "line": 11,
+                "column": 1,
+                "path": "platfroms",
+                "message": f"unknown key; did you mean `platforms`? (allowed here: {PROFILE_KEYS})",
+                "severity": "error",
+            },
+            {
+                "file": "p.yaml",
+                "line": 13,
+                "column": 21,
+                "path": "condarc.channel_priority",
+                "message": "Input should be 'strict', 'flexible' or 'disabled'",
+                "severity": "error",
+            },
+        ],
+    }
+
+
+def test_validate_json_of_unreadable_input(
+    cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    result = cli("validate", "--json", "nope.yaml")
+    assert result.code == 1
+    assert json.loads(result.out) == {"ok": False, "error": "nope.yaml: no such file"}
+    assert result.err == "installer-factory: error: nope.yaml: no such file\n"
+
+
+def test_good_profile_gives_no_problems(
+    cli: Cli, write: Write, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The base every row starts from is itself clean, so each row shows only its mistake."""
+    monkeypatch.chdir(tmp_path)
+    write("p.yaml", MINIMAL)
+    write("cert.yaml", plus("ca_certs:\n  corp: corp.pem\n"))
+    (tmp_path / "corp.pem").write_bytes(GOOD_CA_PEM)
+    write(
+        "auth.yaml", WITH_REPO_CLI + "auth:\n  psm:\n    site: prod\n    url: https://r.corp/api\n"
+    )
+    result = cli("validate", "p.yaml", "cert.yaml", "auth.yaml")
+    assert result.code == 0, result.err
+    assert result.err == ""

@@ -1,0 +1,141 @@
+"""Every example profile x every platform renders a project constructor 3.16 accepts."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import pytest
+from conftest import EXAMPLES, PROFILES
+from constructor_reader import build_time_errors, parse, schema_errors
+
+from factory.platforms import Platform
+from factory.render import render_project
+from factory.validate import load_profile
+
+PLATFORMS = [p.value for p in Platform]
+
+
+@pytest.fixture(scope="module")
+def rendered(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from factory.cli import main
+
+    out = tmp_path_factory.mktemp("render")
+    args = ["render", *(str(PROFILES / f"{name}.yaml") for name in EXAMPLES), "-o", str(out)]
+    assert main(args) == 0
+    return out
+
+
+def _project(rendered: Path, example: str, platform: str) -> Path:
+    name = load_profile(PROFILES / f"{example}.yaml").profile.name
+    return rendered / name / platform
+
+
+@pytest.mark.parametrize("platform", PLATFORMS)
+@pytest.mark.parametrize("example", EXAMPLES)
+def test_construct_yaml_is_accepted_by_constructor(rendered: Path, example: str, platform: str):
+    project = _project(rendered, example, platform)
+    text = (project / "construct.yaml").read_text(encoding="utf-8")
+    data = parse(text)  # also asserts that no line reads as a selector
+    assert schema_errors(data) == []
+    assert build_time_errors(data, platform, project) == []
+    for marker in ("{{", "{%", "{#"):
+        assert marker not in text
+    for line in text.splitlines():
+        assert not line.rstrip().endswith("]"), line
+
+
+@pytest.mark.parametrize("platform", PLATFORMS)
+@pytest.mark.parametrize("example", EXAMPLES)
+def test_stamp_lists_every_file_with_its_hash(rendered: Path, example: str, platform: str):
+    import json
+
+    project = _project(rendered, example, platform)
+    stamp = json.loads((project / ".installer-factory.json").read_text())
+    on_disk = {
+        str(p.relative_to(project)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in project.rglob("*")
+        if p.is_file() and p.name != ".installer-factory.json"
+    }
+    assert stamp["files"] == on_disk
+    assert stamp["platform"] == platform
+
+
+def test_corporate_example_ships_remapped_condarc_and_ca(rendered: Path):
+    for platform in PLATFORMS:
+        project = _project(rendered, "acme-datasci-prod", platform)
+        data = parse((project / "construct.yaml").read_text())
+        from ruamel.yaml import YAML
+
+        condarc = YAML(typ="safe").load(data["condarc"])
+        assert condarc["channels"] == ["defaults"]
+        assert condarc["channel_alias"] == "https://anacondaserver.corp/api/repo"
+        assert condarc["channel_priority"] == "strict"
+        assert condarc["report_errors"] is False
+        assert "repo.anaconda.com" not in data["condarc"]  # never the build-time source
+        assert data["channels_remap"] == [
+            {
+                "src": "https://repo.anaconda.com/pkgs/main",
+                "dest": "https://anacondaserver.corp/api/repo/main",
+            }
+        ]
+        assert data["extra_files"] == [{"ca-bundle.pem": "etc/installer-factory/ca-bundle.pem"}]
+        assert (project / "ca-bundle.pem").read_bytes().count(b"BEGIN CERTIFICATE") == 1
+        script = "post_install.bat" if platform == "win-64" else "post_install.sh"
+        assert data["post_install"] == script
+        shortcuts = {"console_shortcut", "powershell_shortcut"}
+        assert (
+            shortcuts <= set(data["specs"])
+            if platform == "win-64"
+            else not (shortcuts & set(data["specs"]))
+        )
+        # the spec with brackets survives constructor's selector filter
+        assert "numpy[version='>=1.26']" in data["specs"]
+
+
+def test_forge_mirror_condarc_uses_the_mirror(rendered: Path):
+    project = _project(rendered, "conda-forge-mirror", "osx-arm64")
+    data = parse((project / "construct.yaml").read_text())
+    from ruamel.yaml import YAML
+
+    condarc = YAML(typ="safe").load(data["condarc"])
+    assert condarc["channels"] == ["https://artifacts.example.internal/api/conda/conda-forge"]
+    assert condarc["proxy_servers"] == {"https": "http://proxy.example.internal:3128"}
+    assert condarc["auto_update_conda"] is False
+    assert data["installer_type"] == ["pkg", "sh"]
+    assert data["initialize_conda"] == "condabin"
+
+
+@pytest.mark.parametrize("example", EXAMPLES)
+def test_rendering_is_deterministic(example: str, tmp_path: Path, cli):
+    first, second = tmp_path / "a", tmp_path / "b"
+    assert cli("render", PROFILES / f"{example}.yaml", "-o", first).code == 0
+    assert cli("render", PROFILES / f"{example}.yaml", "-o", second).code == 0
+    assert cli("render", PROFILES / f"{example}.yaml", "-o", first).code == 0  # re-render
+    files_a = {p.relative_to(first): p.read_bytes() for p in first.rglob("*") if p.is_file()}
+    files_b = {p.relative_to(second): p.read_bytes() for p in second.rglob("*") if p.is_file()}
+    assert files_a == files_b
+    assert files_a
+
+
+def test_in_memory_render_matches_itself():
+    loaded = load_profile(PROFILES / "acme-datasci-dev.yaml")
+    for platform in Platform:
+        assert render_project(loaded, platform).files == render_project(loaded, platform).files
+
+
+def test_committed_schema_is_current():
+    from factory.schema import schema_text
+
+    committed = (PROFILES / "profile.schema.json").read_text(encoding="utf-8")
+    assert committed == schema_text(), (
+        "run: installer-factory schema -o profiles/profile.schema.json"
+    )
+
+
+@pytest.mark.parametrize("example", [*EXAMPLES, "acme-base"])
+def test_examples_validate_and_point_editors_at_the_schema(example: str, cli):
+    path = PROFILES / f"{example}.yaml"
+    assert path.read_text().startswith("# yaml-language-server: $schema=profile.schema.json")
+    result = cli("validate", path)
+    assert result.code == 0, result.err
