@@ -66,4 +66,9 @@ def scaffold(output_dir: Path, values: dict[str, str], *, no_input: bool) -> Pat
             raise OutputError(f"{display_path(target)}: already exists; not overwritten")
         output_dir.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(produced[0], target)
+    schema = output_dir / "profile.schema.json"
+    if not schema.exists():  # the new profile's `$schema=` line points at it
+        from factory.schema import schema_text
+
+        schema.write_text(schema_text(), encoding="utf-8")
     return target
