@@ -50,15 +50,18 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
-    def add(name: str, help_: str, description: str) -> argparse.ArgumentParser:
-        return sub.add_parser(
+    def add(name: str, help_: str, description: str, *, json_flag: bool = True):
+        command = sub.add_parser(
             name,
             help=help_,
             description=description,
             formatter_class=argparse.RawDescriptionHelpFormatter,
         )
-
-    json_help = "print one JSON document on stdout for scripts"
+        if json_flag:
+            command.add_argument(
+                "--json", action="store_true", help="print one JSON document on stdout"
+            )
+        return command
 
     p = add(
         "validate",
@@ -69,7 +72,6 @@ def _parser() -> argparse.ArgumentParser:
     )
     p.add_argument("profiles", nargs="+", metavar="PROFILE", help="profile file or name")
     p.add_argument("--strict", action="store_true", help="treat warnings as errors")
-    p.add_argument("--json", action="store_true", help=json_help)
     p.set_defaults(func=cmd_validate)
 
     p = add(
@@ -96,7 +98,6 @@ def _parser() -> argparse.ArgumentParser:
         metavar="DIR",
         help="output directory (default: config output_dir, else build/)",
     )
-    p.add_argument("--json", action="store_true", help=json_help)
     p.set_defaults(func=cmd_render)
 
     p = add(
@@ -104,6 +105,7 @@ def _parser() -> argparse.ArgumentParser:
         "print the profile JSON Schema (for editors)",
         "Print the JSON Schema of one profile file. Every key is optional because a\n"
         "file may be one layer of an extends chain; unknown keys are errors.",
+        json_flag=False,
     )
     p.add_argument("--output", "-o", type=Path, metavar="FILE", help="write to FILE instead")
     p.set_defaults(func=cmd_schema)
@@ -129,7 +131,6 @@ def _parser() -> argparse.ArgumentParser:
         metavar="KEY=VALUE",
         help="template value, e.g. profile=eng-ml (repeatable)",
     )
-    p.add_argument("--json", action="store_true", help=json_help)
     p.set_defaults(func=cmd_new)
 
     p = add(
@@ -139,7 +140,6 @@ def _parser() -> argparse.ArgumentParser:
         "location) and the settings in force. Keys: profile_paths (folders searched\n"
         "for profiles given by name), output_dir (default render output).",
     )
-    p.add_argument("--json", action="store_true", help=json_help)
     p.set_defaults(func=cmd_config)
 
     p = add(
@@ -152,7 +152,6 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("profile", metavar="PROFILE", help="profile file or name")
     p.add_argument("--month", metavar="YYYY-MM", help="release month")
     p.add_argument("--rebuild", action="store_true", help="next rebuild letter")
-    p.add_argument("--json", action="store_true", help=json_help)
     p.set_defaults(func=cmd_stamp)
     return parser
 
@@ -248,10 +247,10 @@ def cmd_validate(args: argparse.Namespace) -> int:
         )
     else:
         for item in loaded:
-            kind = "abstract base, " if item.layered.abstract else ""
+            count = f"{len(item.profile.platforms)} platform(s)"
+            what = f"{item.profile.name} {item.profile.installer_version}, {count}"
             print(
-                f"ok: {item.file} ({kind}{item.profile.name} {item.profile.installer_version},"
-                f" {len(item.profile.platforms)} platform(s))"
+                f"ok: {item.file} ({'abstract base, ' + count if item.layered.abstract else what})"
             )
     if failed:
         print("installer-factory: warnings are errors under --strict", file=sys.stderr)

@@ -137,7 +137,7 @@ def _assets(loaded: LoadedProfile, platform: Platform) -> dict[str, bytes]:
         if value and platform.os in systems:
             file = resolve(("images", key), value)
             out[f"images/{key}{file.suffix.lower()}"] = file.read_bytes()
-    if ch.ca_bundle_in_use(profile) or profile.ca_certs:
+    if profile.ca_certs:
         data, _ = bundle(loaded.sources.certificates)
         out[CA_BUNDLE_FILE] = data
     return out

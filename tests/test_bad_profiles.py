@@ -52,19 +52,11 @@ EXPIRED_PEM = make_certificate(days_valid=-1, not_before_days=-10)
 EXPIRED_ON = _expiry(EXPIRED_PEM)
 GOOD_CA_PEM = make_certificate()
 
-WITH_REPO_CLI = """
-name: T
-version: "1"
-platforms: [linux-64, win-64]
-channels:
-  - conda-forge
-packages:
-  specs:
-    base:
-      - python
-      - conda
-      - conda-repo-cli
+WITH_REPO_CLI = (
+    MINIMAL
+    + """      - conda-repo-cli
 """
+)
 
 
 @dataclass(frozen=True)
@@ -234,10 +226,7 @@ BAD: list[Bad] = [
         plus("""
             company: "Acme\\u0007 Corp"
         """),
-        (
-            "p.yaml:11:10: company: must be printable text: no line breaks or control "
-            "characters",
-        ),
+        ("p.yaml:11:10: company: must be printable text: no line breaks or control characters",),
     ),
     # --- channels ------------------------------------------------------------------------
     Bad(
@@ -441,9 +430,7 @@ BAD: list[Bad] = [
     site: prod site
     url: https://repo.corp/api
 """,
-        (
-            "p.yaml:14:11: auth.psm.site: must be letters, digits, _ and -",
-        ),
+        ("p.yaml:14:11: auth.psm.site: must be letters, digits, _ and -",),
     ),
     Bad(
         "auth-without-conda-repo-cli",
