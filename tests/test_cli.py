@@ -199,3 +199,26 @@ def test_schema_catches_typos_for_editors(cli):
     assert not list(validator.iter_errors({"packages": {"specs": {"a": ["numpy"]}}}))
     assert list(validator.iter_errors({"pacakges": {}}))
     assert list(validator.iter_errors({"install": {"batchmode": True}}))
+
+
+def test_new_prompts_for_each_value(tmp_path: Path):
+    """Without --no-input, every template value is asked for; Enter keeps the default."""
+    answers = "\n".join(["team-x", "Team-X", "", "", "", "2027-01", "", "", ""]) + "\n"
+    done = subprocess.run(
+        [sys.executable, "-m", "factory", "new", "--output-dir", str(tmp_path)],
+        input=answers,
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "Installer name" in done.stdout + done.stderr
+    from factory.validate import load_profile
+
+    profile = load_profile(tmp_path / "team-x.yaml").profile
+    assert (profile.name, profile.installer_version, profile.company) == (
+        "Team-X",
+        "202701",
+        "Acme Corp",
+    )
