@@ -58,6 +58,11 @@ def ca_bundle_in_use(profile: Profile) -> bool:
     return bool(profile.ca_certs) and wanted in (None, "ca_bundle")
 
 
+def scripts_use_bundle(profile: Profile) -> bool:
+    """Whether the post-install step refers to the installed CA bundle at all."""
+    return ca_bundle_in_use(profile) or psm_ssl_verify(profile) == "ca_bundle"
+
+
 def psm_ssl_verify(profile: Profile) -> bool | str | None:
     psm = profile.auth.psm
     if psm is None:

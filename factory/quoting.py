@@ -58,6 +58,11 @@ def cmd_arg(value: str) -> str:
     caret escapes are needed, which keeps real cmd.exe and wine's cmd in agreement.
     Delayed expansion is off in every generated script, so `!` is literal; `%` is
     doubled for the batch-file percent pass.
+
+    Each literal quote flips cmd's quote state, so a value with an odd number of them
+    leaves cmd inside quotes after it: such an argument must be the last thing on its
+    line (cmd's state ends with the line). The .bat template keeps every value last, and
+    tests/test_post_install_bat.py checks that it does.
     """
     if has_control_chars(value):
         raise UnsafeValue("line breaks and control characters cannot be passed to cmd.exe")

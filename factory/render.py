@@ -187,7 +187,8 @@ def _context(profile: Profile, platform: Platform, assets: dict[str, bytes]) -> 
         "license_file": license_file,
         "options": _options(profile, platform, assets),
         "conda_relpath": facts.conda_relpath,
-        "ca_bundle": facts.sep.join(CA_BUNDLE_RELPATH) if ch.ca_bundle_in_use(profile) else None,
+        "ca_bundle": facts.sep.join(CA_BUNDLE_RELPATH) if ch.scripts_use_bundle(profile) else None,
+        "condarc_ssl_verify": ch.ca_bundle_in_use(profile),
         "psm": _psm(profile),
     }
 

@@ -12,6 +12,8 @@ from typing import Any
 from factory.quoting import yaml_str
 
 _PLAIN_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]*$")
+# words YAML 1.2 (or 1.1, which some readers still use) would not read as strings
+_RESERVED = frozenset(["true", "false", "null", "yes", "no", "on", "off", "y", "n"])
 
 
 def scalar(value: Any) -> str:
@@ -26,9 +28,8 @@ def scalar(value: Any) -> str:
 
 def key(name: Any) -> str:
     text = str(name)
-    return (
-        text if _PLAIN_KEY.match(text) and text not in ("true", "false", "null") else yaml_str(text)
-    )
+    plain = _PLAIN_KEY.match(text) and text.lower() not in _RESERVED
+    return text if plain else yaml_str(text)
 
 
 def dump(value: Any, indent: int = 0) -> str:

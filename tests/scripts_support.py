@@ -1,0 +1,466 @@
+"""Helpers for the tests that run generated post-install scripts for real.
+
+A profile is written from a `Spec` (what the test means), loaded and rendered in memory
+with the product's own entry points, and its post-install script runs in a fake install
+prefix whose `conda` only records its arguments. The calls a spec should produce are
+worked out here from the spec alone, never from the renderer's output.
+
+Both `conda` stand-ins (POSIX sh below, tests/recorder/conda_recorder.c for Windows) write
+one line per call: each argument as hex followed by "00". Any byte string round-trips
+and an empty argument stays visible.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import shutil
+import subprocess
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from conftest import REPO
+from hypothesis import strategies as st
+
+from factory.platforms import Platform
+from factory.render import RenderedProject, render_project
+from factory.validate import load_profile
+
+# Where the installed layout keeps things (constructor's extra_files put the bundle there).
+BUNDLE_PARTS = ("etc", "installer-factory", "ca-bundle.pem")
+CERT_FILE = "root-ca.pem"
+SH_SCRIPT = "post_install.sh"
+BAT_SCRIPT = "post_install.bat"
+TIMEOUT = 60  # seconds; a hung script is a failure, not a stuck test run
+
+# --- profiles ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Psm:
+    site: str = "corp"
+    url: str = "https://repo.example.test/api"
+    oauth2: bool = True
+    ssl_verify: bool | str | None = None  # None: left out of the profile
+    settings: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Spec:
+    """The parts of a profile that decide what a post-install script does."""
+
+    name: str = "Hostile"
+    version: str = "1"
+    platforms: tuple[str, ...] = ("linux-64", "osx-arm64", "win-64")
+    ca_certs: bool = True
+    condarc_ssl_verify: bool | str | None = None  # None: left out of the profile
+    psm: Psm | None = field(default_factory=Psm)
+
+    def data(self) -> dict[str, object]:
+        out: dict[str, object] = {
+            "name": self.name,
+            "version": self.version,
+            "platforms": list(self.platforms),
+            "channels": ["conda-forge"],
+            "packages": {"specs": {"base": ["python", "conda", "conda-repo-cli"]}},
+        }
+        if self.ca_certs:
+            out["ca_certs"] = {"root": CERT_FILE}
+        if self.condarc_ssl_verify is not None:
+            out["condarc"] = {"ssl_verify": self.condarc_ssl_verify}
+        if self.psm is not None:
+            psm: dict[str, object] = {
+                "site": self.psm.site,
+                "url": self.psm.url,
+                "oauth2": self.psm.oauth2,
+                "settings": dict(self.psm.settings),
+            }
+            if self.psm.ssl_verify is not None:
+                psm["ssl_verify"] = self.psm.ssl_verify
+            out["auth"] = {"psm": psm}
+        return out
+
+
+def yaml_text(value: object) -> str:
+    """Flow-style YAML (JSON-shaped) with every string double-quoted and escaped.
+
+    Non-printable characters become `\\U........` escapes, so any string, even one the
+    profile must reject, reaches the loader exactly (json.dumps would split astral
+    characters into surrogate pairs, which ruamel does not join back).
+    """
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        body = "".join(
+            "\\" + ch if ch in '"\\' else ch if ch.isprintable() else f"\\U{ord(ch):08x}"
+            for ch in value
+        )
+        return f'"{body}"'
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{yaml_text(k)}: {yaml_text(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, list):
+        return "[" + ", ".join(yaml_text(v) for v in value) + "]"
+    raise TypeError(f"no YAML for {value!r}")
+
+
+def write_profile(directory: Path, spec: Spec, cert: bytes) -> Path:
+    directory.mkdir(parents=True, exist_ok=True)
+    (directory / CERT_FILE).write_bytes(cert)
+    path = directory / "profile.yaml"
+    path.write_text(yaml_text(spec.data()) + "\n", encoding="utf-8")
+    return path
+
+
+def render(profile: Path, platform: Platform) -> RenderedProject:
+    """The product's own path: load and check the profile, then render one platform."""
+    return render_project(load_profile(profile), platform)
+
+
+def expected_calls(spec: Spec, prefix: str, sep: str) -> list[list[str]]:
+    """The conda calls the spec asks for, in order (README/model: ssl_verify defaults)."""
+    bundle = sep.join((prefix, *BUNDLE_PARTS))
+    calls: list[list[str]] = []
+    if spec.ca_certs and spec.condarc_ssl_verify in (None, "ca_bundle"):
+        calls.append(["config", "--file", f"{prefix}{sep}.condarc", "--set", "ssl_verify", bundle])
+    psm = spec.psm
+    if psm is not None:
+        verify = psm.ssl_verify
+        if verify is None:  # "Default: ca_bundle when ca_certs are given, else true."
+            verify = "ca_bundle" if spec.ca_certs else True
+        verify_arg = bundle if verify == "ca_bundle" else str(verify).lower()
+        repo = ["repo", "config", "--set"]
+        calls += [
+            [*repo, "oauth2", "true" if psm.oauth2 else "false"],
+            [*repo, f"sites.{psm.site}.url", psm.url],
+            [*repo, "default_site", psm.site],
+            [*repo, "ssl_verify", verify_arg],
+        ]
+        calls += [[*repo, key, psm.settings[key]] for key in sorted(psm.settings)]
+    return calls
+
+
+# --- the fake installation --------------------------------------------------------------
+
+# Same log format as tests/recorder/conda_recorder.c; the call number is the line count.
+RECORDING_CONDA_SH = r"""#!/bin/sh
+# Recording stand-in for conda: one log line per call, each argument as hex plus "00".
+calls=0
+[ -f "$RECORDER_LOG" ] && calls=$(wc -l <"$RECORDER_LOG")
+if [ "$#" -gt 0 ]; then printf '%s\000' "$@"; fi | od -An -v -tx1 | tr -d ' \n' >>"$RECORDER_LOG"
+echo >>"$RECORDER_LOG"
+[ "$calls" -lt "${RECORDER_FAIL_AT:-0}" ] && exit 0
+exit "${RECORDER_EXIT:-0}"
+"""
+
+
+def read_log(log: Path, encoding: str = "utf-8") -> list[list[str]]:
+    if not log.exists():
+        return []
+    calls = []
+    for line in log.read_bytes().decode("ascii").splitlines():
+        raw = bytes.fromhex(line)
+        assert raw == b"" or raw.endswith(b"\0"), f"truncated log line {line!r}"
+        calls.append([arg.decode(encoding) for arg in raw.split(b"\0")[:-1]])
+    return calls
+
+
+@dataclass
+class Install:
+    """A fake install prefix plus the recorder's log and an empty working directory."""
+
+    prefix: Path
+    log: Path
+    cwd: Path
+
+    def calls(self, encoding: str = "utf-8") -> list[list[str]]:
+        return read_log(self.log, encoding)
+
+    def stray_files(self) -> list[str]:
+        """Anything the script created: a mis-quoted `>` or `$(...)` leaves a file behind."""
+        return sorted(str(p.relative_to(self.cwd)) for p in self.cwd.rglob("*"))
+
+
+def make_install(
+    root: Path,
+    project: RenderedProject,
+    *,
+    prefix_name: str = "prefix",
+    conda: bool = True,
+    bundle: bool = True,
+    recorder_exe: Path | None = None,
+) -> Install:
+    """Lay out what constructor leaves before the post-install step: conda, .condarc, the
+    CA bundle from extra_files. Windows gets the compiled recorder as Scripts/conda.exe."""
+    prefix = root / prefix_name
+    prefix.mkdir(parents=True)
+    (prefix / ".condarc").write_text("channels: [conda-forge]\n")
+    if conda:
+        if recorder_exe is not None:
+            (prefix / "Scripts").mkdir()
+            shutil.copy2(recorder_exe, prefix / "Scripts" / "conda.exe")
+        else:
+            (prefix / "bin").mkdir()
+            (prefix / "bin" / "conda").write_text(RECORDING_CONDA_SH)
+            (prefix / "bin" / "conda").chmod(0o755)
+    if bundle and "ca-bundle.pem" in project.files:
+        target = prefix.joinpath(*BUNDLE_PARTS)
+        target.parent.mkdir(parents=True)
+        target.write_bytes(project.files["ca-bundle.pem"])
+    cwd = root / "cwd"
+    cwd.mkdir()
+    return Install(prefix=prefix, log=root / "calls.log", cwd=cwd)
+
+
+def installer_env(spec: Spec, prefix: str, platform: Platform) -> dict[str, str]:
+    """The variables constructor gives a post-install script."""
+    kind = {"linux": "SH", "osx": "PKG", "win": "EXE"}[platform.os.value]
+    return {
+        "PREFIX": prefix,
+        "INSTALLER_NAME": spec.name,
+        "INSTALLER_VER": spec.version,
+        "INSTALLER_PLAT": platform.value,
+        "INSTALLER_TYPE": kind,
+        "INSTALLER_UNATTENDED": "1",
+    }
+
+
+def base_env() -> dict[str, str]:
+    """A small, predictable environment: nothing from the developer's shell leaks in."""
+    return {
+        "PATH": "/usr/local/bin:/usr/bin:/bin",
+        "HOME": os.environ.get("HOME", "/tmp"),
+        "LANG": "C.UTF-8",
+        "LC_ALL": "C.UTF-8",
+    }
+
+
+def run_sh(
+    shell: str, script: Path, env: Mapping[str, str], cwd: Path
+) -> subprocess.CompletedProcess[bytes]:
+    return subprocess.run(
+        [shell, str(script)],
+        env={**base_env(), **env},
+        cwd=cwd,
+        capture_output=True,
+        timeout=TIMEOUT,
+        check=False,
+    )
+
+
+def shellcheck_missing() -> str | None:
+    return None if shutil.which("shellcheck") else "shellcheck is not installed"
+
+
+def shellcheck(script: Path, *exclude: str) -> subprocess.CompletedProcess[str]:
+    # every severity, shell taken from the #!/bin/sh line: the script must be POSIX sh
+    excluded = [f"--exclude={','.join(exclude)}"] if exclude else []
+    return subprocess.run(
+        ["shellcheck", "--severity=style", *excluded, str(script)],
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT,
+        check=False,
+    )
+
+
+# --- Windows: MinGW recorder and wine ---------------------------------------------------
+
+WINE = Path("/usr/lib/wine/wine64")
+WINESERVER = Path("/usr/lib/wine/wineserver64")
+MINGW = "x86_64-w64-mingw32-gcc"
+RECORDER_SOURCE = REPO / "tests" / "recorder" / "conda_recorder.c"
+
+
+def wine_missing() -> str | None:
+    """Why the wine tests cannot run here, or None when they can."""
+    if not os.access(WINE, os.X_OK):
+        return f"wine is not installed ({WINE} missing): .bat scripts cannot run"
+    if shutil.which(MINGW) is None:
+        return f"MinGW ({MINGW}) is not installed: the conda.exe recorder cannot be built"
+    return None
+
+
+def compile_recorder(out_dir: Path) -> Path:
+    exe = out_dir / "conda.exe"
+    subprocess.run(
+        [MINGW, "-O2", "-s", "-Wall", "-Wextra", "-Werror", "-o", str(exe), str(RECORDER_SOURCE)],
+        check=True,
+        capture_output=True,
+        timeout=TIMEOUT,
+    )
+    return exe
+
+
+def wine_path(path: Path) -> str:
+    """A Linux path as wine's cmd sees it: drive Z: is the Unix root."""
+    return "Z:" + str(path.resolve()).replace("/", "\\")
+
+
+class Wine:
+    """One WINEPREFIX for the session with a persistent wineserver, so each cmd start
+    takes a fraction of a second instead of the ~10 s of a fresh prefix."""
+
+    def __init__(self, home: Path):
+        self.home = home
+        self.env = {
+            **base_env(),
+            "HOME": str(home),
+            "WINEPREFIX": str(home / "prefix"),
+            "WINEDEBUG": "-all",
+            "WINEDLLOVERRIDES": "mscoree,mshtml=",  # no Mono/Gecko install prompts
+        }
+
+    def start(self) -> None:
+        # wineserver needs the prefix directory; the first cmd start then fills it in
+        Path(self.env["WINEPREFIX"]).mkdir(parents=True, exist_ok=True)
+        # the daemon keeps any inherited pipe open, so it must not get ours
+        subprocess.run(
+            [str(WINESERVER), "-p"],
+            env=self.env,
+            check=True,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            timeout=60,
+        )
+        # the first start launches wine's background services, which live as long as the
+        # server: they must not inherit (and hold open) pipes we wait on
+        subprocess.run(
+            [str(WINE), "cmd", "/c", "exit 0"],
+            env=self.env,
+            cwd=self.home,
+            check=True,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            timeout=300,
+        )
+
+    def stop(self) -> None:
+        subprocess.run(
+            [str(WINESERVER), "-k"],
+            env=self.env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            timeout=60,
+        )
+
+    def cmd(
+        self, args: list[str], env: Mapping[str, str], cwd: Path, timeout: float = TIMEOUT
+    ) -> subprocess.CompletedProcess[bytes]:
+        return subprocess.run(
+            [str(WINE), "cmd", *args],
+            env={**self.env, **env},
+            cwd=cwd,
+            capture_output=True,
+            timeout=timeout,
+            check=False,
+        )
+
+    def run_bat(
+        self, script: Path, env: Mapping[str, str], cwd: Path
+    ) -> subprocess.CompletedProcess[bytes]:
+        # the path has no spaces (tmp dirs), so cmd /c needs no extra quoting rules
+        assert " " not in str(script)
+        return self.cmd(["/c", wine_path(script)], env, cwd)
+
+
+# --- hostile text -----------------------------------------------------------------------
+
+# Pieces that mean something to sh, cmd.exe, the C runtime's argv parser or Jinja.
+HOSTILE_PIECES: tuple[str, ...] = (
+    "'",
+    '"',
+    "$(touch pwned-dollar)",
+    "`touch pwned-backtick`",
+    "$HOME",
+    "${PATH}",
+    "$1",
+    "$@",
+    "%PATH%",
+    "%PREFIX%",
+    "%%",
+    "%~dp0",
+    "%0",
+    "%*",
+    "!PATH!",
+    "!",
+    "&",
+    "&&",
+    "& echo pwned-amp>pwned-amp",
+    "|",
+    "||",
+    "^",
+    "^^",
+    "^&",
+    "<",
+    ">",
+    ">pwned-gt",
+    "\\",
+    "\\\\",
+    '\\"',
+    '""',
+    "'\"'\"'",
+    ";",
+    "*",
+    "?",
+    "~",
+    "#",
+    "(",
+    ")",
+    "{{",
+    "{%",
+    "{#",
+    "}}",
+    "%}",
+    "#}",
+    "{{ x }}",
+    "-",
+    "--set",
+    " ",
+    "\t",
+)
+
+
+def hostile_text(*, ascii_only: bool, whitespace: bool = True) -> st.SearchStrategy[str]:
+    """Printable text (tab allowed) built mostly from HOSTILE_PIECES."""
+    chars = st.characters(
+        blacklist_categories=("Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp", "Zs"),
+        max_codepoint=0x7E if ascii_only else None,
+    )
+    pieces = [p for p in HOSTILE_PIECES if whitespace or not any(c.isspace() for c in p)]
+    parts = st.one_of(st.sampled_from(pieces), chars)
+    return st.lists(parts, max_size=12).map("".join)
+
+
+def hostile_url(*, ascii_only: bool) -> st.SearchStrategy[str]:
+    # the model wants an http(s) URL with no whitespace: the hostile text goes in the path
+    return st.builds(
+        lambda scheme, path: f"{scheme}://repo.example.test/{path}",
+        st.sampled_from(["http", "https"]),
+        hostile_text(ascii_only=ascii_only, whitespace=False),
+    )
+
+
+SETTING_KEYS = st.from_regex(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,12}", fullmatch=True)
+
+
+def hostile_spec(*, ascii_only: bool) -> st.SearchStrategy[Spec]:
+    psm = st.builds(
+        Psm,
+        url=hostile_url(ascii_only=ascii_only),
+        oauth2=st.booleans(),
+        settings=st.dictionaries(SETTING_KEYS, hostile_text(ascii_only=ascii_only), max_size=4),
+    )
+    return st.builds(Spec, psm=psm)
+
+
+def fixed_hostile_spec(**changes: object) -> Spec:
+    """Every hostile piece at once: in the URL path and in one setting each."""
+    url_path = "".join(p for p in HOSTILE_PIECES if not any(c.isspace() for c in p))
+    settings = {f"k{index:02d}": piece for index, piece in enumerate(HOSTILE_PIECES)}
+    settings["all"] = "".join(HOSTILE_PIECES)
+    settings["empty"] = ""
+    settings["trailing-backslash"] = "C:\\dir\\"
+    psm = Psm(url=f"https://repo.example.test/{url_path}", settings=settings)
+    return dataclasses.replace(Spec(psm=psm), **changes)

@@ -1,0 +1,375 @@
+"""Generated post_install.sh scripts: linted, then run for real in bash and dash.
+
+Each script runs in a temporary PREFIX laid out as constructor leaves it, with the
+variables constructor sets and a `conda` that records its arguments (scripts_support).
+The exact argv of every call is compared with what the profile asks for.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import jinja2
+import pytest
+from conftest import EXAMPLES, PROFILES, make_certificate
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from scripts_support import (
+    SH_SCRIPT,
+    Install,
+    Psm,
+    Spec,
+    expected_calls,
+    fixed_hostile_spec,
+    hostile_spec,
+    installer_env,
+    make_install,
+    render,
+    run_sh,
+    shellcheck,
+    shellcheck_missing,
+    write_profile,
+)
+
+from factory.errors import UnsafeValue
+from factory.model import Profile
+from factory.platforms import Platform
+from factory.quoting import sh_quote
+from factory.render import RenderedProject, render_project
+from factory.validate import load_profile
+
+SHELLS = ["bash", "sh"]  # sh is dash on Debian: the script promises POSIX sh
+UNIX = ("linux-64", "osx-arm64")
+needs_shellcheck = pytest.mark.skipif(
+    shellcheck_missing() is not None, reason=str(shellcheck_missing())
+)
+
+
+@pytest.fixture(scope="session")
+def cert() -> bytes:
+    return make_certificate()
+
+
+@pytest.fixture(scope="session", params=SHELLS)
+def shell(request: pytest.FixtureRequest) -> str:
+    path = shutil.which(request.param)
+    if path is None:
+        pytest.skip(f"{request.param} is not installed")
+    return path
+
+
+def constructor_pkg_jinja(text: str) -> str:
+    """What constructor does to a .pkg post-install script at build time."""
+    env = jinja2.Environment(keep_trailing_newline=True, undefined=jinja2.StrictUndefined)
+    return env.from_string(text).render()
+
+
+def prepare(
+    root: Path, spec: Spec, cert: bytes, platform: Platform = Platform.linux_64, **layout: Any
+) -> tuple[Path, Install]:
+    """Render the spec's profile, write its script and lay out the fake installation."""
+    project = render(write_profile(root / "profile", spec, cert), platform)
+    script = root / SH_SCRIPT
+    text = project.files[SH_SCRIPT]
+    if platform.os.value == "osx":  # a .pkg ships the script after constructor's Jinja pass
+        text = constructor_pkg_jinja(text.decode()).encode()
+    script.write_bytes(text)
+    return script, make_install(root, project, **layout)
+
+
+def run(
+    shell: str,
+    script: Path,
+    install: Install,
+    spec: Spec,
+    platform: Platform = Platform.linux_64,
+    **extra: str,
+) -> subprocess.CompletedProcess[bytes]:
+    env = installer_env(spec, str(install.prefix), platform)
+    env["RECORDER_LOG"] = str(install.log)
+    return run_sh(shell, script, {**env, **extra}, install.cwd)
+
+
+def assert_success(
+    result: subprocess.CompletedProcess[bytes], install: Install, spec: Spec
+) -> None:
+    assert result.returncode == 0, result.stderr.decode(errors="replace")
+    assert result.stderr == b""
+    assert install.calls() == expected_calls(spec, str(install.prefix), "/")
+    assert result.stdout.endswith(b"installer-factory post-install: done\n")
+    assert install.stray_files() == []
+
+
+# --- lint -------------------------------------------------------------------------------
+
+
+def _example_scripts(name: str) -> tuple[Profile, dict[Platform, RenderedProject]]:
+    loaded = load_profile(PROFILES / f"{name}.yaml")
+    return loaded.profile, {
+        Platform(p): render_project(loaded, Platform(p)) for p in loaded.profile.platforms
+    }
+
+
+@needs_shellcheck
+@pytest.mark.parametrize("name", EXAMPLES)
+def test_example_scripts_pass_syntax_checks_and_shellcheck(name: str, tmp_path: Path) -> None:
+    profile, projects = _example_scripts(name)
+    # a script is due exactly when the profile configures a CA bundle or a PSM site
+    wanted = bool(profile.ca_certs) or profile.auth.psm is not None
+    for platform, project in projects.items():
+        if platform.os.value == "win":
+            assert SH_SCRIPT not in project.files
+            continue
+        assert (SH_SCRIPT in project.files) == wanted, platform
+        if not wanted:
+            continue
+        script = tmp_path / platform.value / SH_SCRIPT
+        script.parent.mkdir()
+        script.write_bytes(project.files[SH_SCRIPT])
+        for checker in (["bash", "-n"], ["sh", "-n"]):
+            done = subprocess.run([*checker, str(script)], capture_output=True, text=True)
+            assert done.returncode == 0, (checker, done.stderr)
+        linted = shellcheck(script)
+        assert linted.returncode == 0, linted.stdout
+
+
+def test_some_example_has_a_script() -> None:
+    """Keeps the example lint test from passing by checking nothing."""
+    assert any(SH_SCRIPT in p.files for n in EXAMPLES for p in _example_scripts(n)[1].values())
+
+
+@needs_shellcheck
+@pytest.mark.parametrize("platform", UNIX)
+def test_hostile_script_passes_syntax_checks_and_shellcheck(
+    platform: str, tmp_path: Path, cert: bytes
+) -> None:
+    script, _ = prepare(tmp_path, fixed_hostile_spec(), cert, Platform(platform))
+    for checker in (["bash", "-n"], ["sh", "-n"]):
+        done = subprocess.run([*checker, str(script)], capture_output=True, text=True)
+        assert done.returncode == 0, (checker, done.stderr)
+    # SC2016 ("expressions don't expand in single quotes") and SC1003 ("want to escape a
+    # single quote?") are shellcheck guessing that literal `$HOME` or `\\` was a mistake;
+    # here literal is the point. Everything else must be clean.
+    linted = shellcheck(script, "SC2016", "SC1003")
+    assert linted.returncode == 0, linted.stdout
+
+
+# --- running: success ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["acme-datasci-prod", "acme-datasci-dev"])
+def test_example_scripts_run(name: str, shell: str, tmp_path: Path) -> None:
+    profile, projects = _example_scripts(name)
+    spec = spec_of(profile)
+    ran = 0
+    for platform, project in projects.items():
+        if SH_SCRIPT not in project.files:
+            continue
+        root = tmp_path / platform.value
+        script = root / SH_SCRIPT
+        root.mkdir()
+        text = project.files[SH_SCRIPT].decode()
+        if platform.os.value == "osx":
+            text = constructor_pkg_jinja(text)
+        script.write_text(text)
+        install = make_install(root, project)
+        assert_success(run(shell, script, install, spec, platform), install, spec)
+        ran += 1
+    assert ran == 4  # linux-64, linux-aarch64, osx-64, osx-arm64
+
+
+def spec_of(profile: Profile) -> Spec:
+    """The Spec a loaded example profile amounts to, for expected_calls."""
+    psm = profile.auth.psm
+    return Spec(
+        name=profile.name,
+        version=profile.installer_version,
+        ca_certs=bool(profile.ca_certs),
+        condarc_ssl_verify=profile.condarc.ssl_verify,
+        psm=None
+        if psm is None
+        else Psm(psm.site, psm.url, psm.oauth2, psm.ssl_verify, dict(psm.settings)),
+    )
+
+
+@pytest.mark.parametrize("platform", UNIX)
+def test_hostile_values_reach_conda_literally(
+    platform: str, shell: str, tmp_path: Path, cert: bytes
+) -> None:
+    spec = fixed_hostile_spec()
+    script, install = prepare(tmp_path, spec, cert, Platform(platform))
+    assert_success(run(shell, script, install, spec, Platform(platform)), install, spec)
+
+
+VARIANTS = {
+    "ca-bundle-only": Spec(psm=None),
+    "psm-without-ca": Spec(ca_certs=False),
+    "psm-verify-false": Spec(psm=Psm(ssl_verify=False)),
+    "psm-verify-true-with-ca": Spec(psm=Psm(ssl_verify=True)),
+    "psm-explicit-ca-bundle": Spec(psm=Psm(ssl_verify="ca_bundle", oauth2=False)),
+    "condarc-explicit-ca-bundle": Spec(condarc_ssl_verify="ca_bundle"),
+    "unicode-settings": Spec(
+        platforms=UNIX,
+        psm=Psm(
+            url="https://repo.example.test/ünï/€/😀",
+            settings={"greeting": "héllo wörld ☃ 😀 '$(x)'", "cjk": "漢字 `x`"},
+        ),
+    ),
+    # BUG (see report): ca_certs ship a bundle and psm.ssl_verify defaults to ca_bundle,
+    # but with condarc.ssl_verify set to true/false the script uses $ca_bundle unset.
+    "condarc-verify-true-psm-default": Spec(condarc_ssl_verify=True),
+    "condarc-verify-false-psm-ca-bundle": Spec(
+        condarc_ssl_verify=False, psm=Psm(ssl_verify="ca_bundle")
+    ),
+}
+
+
+@pytest.mark.parametrize("variant", VARIANTS)
+def test_profile_variants_make_the_expected_calls(
+    variant: str, shell: str, tmp_path: Path, cert: bytes
+) -> None:
+    spec = VARIANTS[variant]
+    script, install = prepare(tmp_path, spec, cert)
+    assert_success(run(shell, script, install, spec), install, spec)
+
+
+@pytest.mark.parametrize(
+    "prefix_name",
+    [
+        "with space",
+        "pre fix $(touch pwned) `touch pwned2` 'q' \"d\" * ? ; & | < > {{x}} %P% !x! \\",
+        "new\nline",
+        "-starts-with-dash",
+    ],
+    ids=["space", "shell-specials", "newline", "dash"],
+)
+def test_hostile_prefix_path(prefix_name: str, shell: str, tmp_path: Path, cert: bytes) -> None:
+    spec = fixed_hostile_spec(platforms=UNIX)
+    script, install = prepare(tmp_path, spec, cert, prefix_name=prefix_name)
+    assert_success(run(shell, script, install, spec), install, spec)
+
+
+# --- running: failures ------------------------------------------------------------------
+
+FAIL_SPEC = Spec(psm=Psm(settings={"a": "1", "b": "2"}))
+FAIL_STEPS = len(expected_calls(FAIL_SPEC, "/p", "/"))
+
+
+def assert_failed(result: subprocess.CompletedProcess[bytes], message: bytes) -> None:
+    assert result.returncode != 0
+    assert message in result.stderr, result.stderr
+    assert b"done" not in result.stdout
+
+
+def test_conda_missing(shell: str, tmp_path: Path, cert: bytes) -> None:
+    script, install = prepare(tmp_path, FAIL_SPEC, cert, conda=False)
+    assert_failed(run(shell, script, install, FAIL_SPEC), b"conda not found at ")
+    assert install.calls() == []
+
+
+def test_conda_not_executable(shell: str, tmp_path: Path, cert: bytes) -> None:
+    script, install = prepare(tmp_path, FAIL_SPEC, cert)
+    (install.prefix / "bin" / "conda").chmod(0o644)
+    assert_failed(run(shell, script, install, FAIL_SPEC), b"conda not found at ")
+    assert install.calls() == []
+
+
+@pytest.mark.parametrize("step", range(FAIL_STEPS))
+def test_failing_conda_call_stops_the_script(
+    step: int, shell: str, tmp_path: Path, cert: bytes
+) -> None:
+    script, install = prepare(tmp_path, FAIL_SPEC, cert)
+    result = run(shell, script, install, FAIL_SPEC, RECORDER_EXIT="3", RECORDER_FAIL_AT=str(step))
+    assert_failed(result, b"error: ")
+    # nothing after the failing call runs
+    assert install.calls() == expected_calls(FAIL_SPEC, str(install.prefix), "/")[: step + 1]
+
+
+@pytest.mark.parametrize("code", ["1", "2", "126", "255"])
+def test_any_conda_exit_code_fails_the_script(
+    code: str, shell: str, tmp_path: Path, cert: bytes
+) -> None:
+    script, install = prepare(tmp_path, FAIL_SPEC, cert)
+    assert_failed(run(shell, script, install, FAIL_SPEC, RECORDER_EXIT=code), b"error: ")
+    assert len(install.calls()) == 1
+
+
+@pytest.mark.parametrize("value", [None, ""], ids=["unset", "empty"])
+def test_prefix_unset(value: str | None, shell: str, tmp_path: Path, cert: bytes) -> None:
+    script, install = prepare(tmp_path, FAIL_SPEC, cert)
+    env = installer_env(FAIL_SPEC, str(install.prefix), Platform.linux_64)
+    env["RECORDER_LOG"] = str(install.log)
+    if value is None:
+        del env["PREFIX"]
+    else:
+        env["PREFIX"] = value
+    result = run_sh(shell, script, env, install.cwd)
+    assert_failed(result, b"PREFIX")
+    assert install.calls() == []
+
+
+def test_bundle_missing(shell: str, tmp_path: Path, cert: bytes) -> None:
+    script, install = prepare(tmp_path, FAIL_SPEC, cert, bundle=False)
+    assert_failed(run(shell, script, install, FAIL_SPEC), b"CA bundle not found at ")
+    assert install.calls() == []  # nothing is half-configured
+
+
+# --- the macOS .pkg Jinja pass ------------------------------------------------------------
+
+
+def test_pkg_script_survives_constructor_jinja(tmp_path: Path, cert: bytes) -> None:
+    spec = fixed_hostile_spec(platforms=UNIX)
+    assert any(s in v for v in spec.psm.settings.values() for s in ("{{", "{%", "{#"))
+    project = render(write_profile(tmp_path, spec, cert), Platform.osx_arm64)
+    text = project.files[SH_SCRIPT].decode()
+    assert constructor_pkg_jinja(text) == text
+
+
+# --- hypothesis: hostile values, executed -------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def scratch(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("sh-hypothesis")
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(spec=hostile_spec(ascii_only=False).map(lambda s: Spec(platforms=UNIX, psm=s.psm)))
+def test_hostile_profile_values_run_literally(spec: Spec, scratch: Path, cert: bytes) -> None:
+    with tempfile.TemporaryDirectory(dir=scratch) as tmp:
+        root = Path(tmp)
+        project = render(write_profile(root / "profile", spec, cert), Platform.linux_64)
+        pkg = render(write_profile(root / "profile", spec, cert), Platform.osx_arm64)
+        pkg_text = pkg.files[SH_SCRIPT].decode()
+        assert constructor_pkg_jinja(pkg_text) == pkg_text
+        for index, shell in enumerate(SHELLS):
+            case = root / f"{shell}-{index}"
+            script = case / SH_SCRIPT
+            case.mkdir()
+            script.write_bytes(project.files[SH_SCRIPT])
+            install = make_install(case, project)
+            assert_success(run(shell, script, install, spec), install, spec)
+
+
+@settings(max_examples=100, deadline=None)
+@given(value=st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\0")))
+def test_sh_quote_is_one_literal_word(value: str, scratch: Path) -> None:
+    quoted = sh_quote(value)
+    assert not any(s in quoted for s in ("{{", "{%", "{#"))  # nothing for Jinja to see
+    with tempfile.TemporaryDirectory(dir=scratch) as tmp:
+        script = Path(tmp) / "quote.sh"
+        # one word: printf repeats its format per extra argument, so a split would show
+        script.write_bytes(f"printf '[%s]' {quoted}\n".encode())
+        for shell in SHELLS:
+            done = run_sh(shell, script, {}, Path(tmp))
+            assert done.returncode == 0, done.stderr
+            assert done.stdout == b"[" + value.encode() + b"]"
+
+
+def test_sh_quote_refuses_nul() -> None:
+    with pytest.raises(UnsafeValue):
+        sh_quote("a\0b")
