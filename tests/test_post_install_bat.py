@@ -22,6 +22,7 @@ from hypothesis import HealthCheck, given, settings
 from scripts_support import (
     BAT_SCRIPT,
     HOSTILE_PIECES,
+    VARIANTS,
     Install,
     Psm,
     Spec,
@@ -116,22 +117,6 @@ def test_hostile_values_reach_conda_literally(
     assert_success(run(wine, script, install, spec), install, spec)
 
 
-VARIANTS = {
-    "ca-bundle-only": Spec(psm=None),
-    "psm-without-ca": Spec(ca_certs=False),
-    "psm-verify-false": Spec(psm=Psm(ssl_verify=False)),
-    "psm-verify-true-with-ca": Spec(psm=Psm(ssl_verify=True)),
-    "psm-explicit-ca-bundle": Spec(psm=Psm(ssl_verify="ca_bundle", oauth2=False)),
-    "condarc-explicit-ca-bundle": Spec(condarc_ssl_verify="ca_bundle"),
-    # BUG (see report): ca_certs ship a bundle and psm.ssl_verify defaults to ca_bundle,
-    # but with condarc.ssl_verify true/false IF_CA_BUNDLE is never set: conda gets "".
-    "condarc-verify-true-psm-default": Spec(condarc_ssl_verify=True),
-    "condarc-verify-false-psm-ca-bundle": Spec(
-        condarc_ssl_verify=False, psm=Psm(ssl_verify="ca_bundle")
-    ),
-}
-
-
 @pytest.mark.wine
 @pytest.mark.parametrize("variant", VARIANTS)
 def test_profile_variants_make_the_expected_calls(
@@ -185,7 +170,7 @@ def test_failing_conda_call_stops_the_script(
 
 
 # Negative codes are how Windows reports crashes (0xC0000005 is an access violation);
-# `if errorlevel 1` means "errorlevel >= 1", so those count as success. BUG (see report).
+# `if errorlevel 1` alone means "errorlevel >= 1": negative codes need their own check.
 @pytest.mark.wine
 @pytest.mark.parametrize("code", ["1", "255", "-1", "0xC0000005"])
 def test_any_conda_exit_code_fails_the_script(

@@ -34,6 +34,7 @@ from scripts_support import (
     shellcheck_missing,
     write_profile,
 )
+from scripts_support import VARIANTS as SHARED_VARIANTS
 
 from factory.errors import UnsafeValue
 from factory.model import Profile
@@ -206,24 +207,13 @@ def test_hostile_values_reach_conda_literally(
 
 
 VARIANTS = {
-    "ca-bundle-only": Spec(psm=None),
-    "psm-without-ca": Spec(ca_certs=False),
-    "psm-verify-false": Spec(psm=Psm(ssl_verify=False)),
-    "psm-verify-true-with-ca": Spec(psm=Psm(ssl_verify=True)),
-    "psm-explicit-ca-bundle": Spec(psm=Psm(ssl_verify="ca_bundle", oauth2=False)),
-    "condarc-explicit-ca-bundle": Spec(condarc_ssl_verify="ca_bundle"),
+    **SHARED_VARIANTS,
     "unicode-settings": Spec(
         platforms=UNIX,
         psm=Psm(
             url="https://repo.example.test/ünï/€/😀",
             settings={"greeting": "héllo wörld ☃ 😀 '$(x)'", "cjk": "漢字 `x`"},
         ),
-    ),
-    # BUG (see report): ca_certs ship a bundle and psm.ssl_verify defaults to ca_bundle,
-    # but with condarc.ssl_verify set to true/false the script uses $ca_bundle unset.
-    "condarc-verify-true-psm-default": Spec(condarc_ssl_verify=True),
-    "condarc-verify-false-psm-ca-bundle": Spec(
-        condarc_ssl_verify=False, psm=Psm(ssl_verify="ca_bundle")
     ),
 }
 
