@@ -92,7 +92,7 @@ def load_layered(file: Path, *, search_paths: Iterable[Path] = ()) -> Layered:
         resolved = current.resolve()
         if resolved in seen:
             cycle = " -> ".join(display_path(p) for p in [*seen, resolved])
-            raise InputError(f"extends: cycle between profiles: {cycle}")
+            raise InputError(f"{origin}: extends: cycle between profiles: {cycle}")
         if len(seen) >= MAX_CHAIN:
             raise InputError(f"{display_path(file)}: extends chain longer than {MAX_CHAIN}")
         seen.append(resolved)
@@ -166,6 +166,8 @@ def _merge_mapping(
         _drop_under(merged.files, sub)
         if value is None:
             target.pop(key, None)
+            if sub in doc.keys:  # remembered so "required" errors can point at it
+                merged.keys[sub] = doc.keys[sub]
             continue
         target[key] = _deep_copy(value)
         _copy_under(merged.values, doc.values, sub)

@@ -66,6 +66,9 @@ def problems_from_validation(
             custom = kind == "value_error"  # our own key checks say what is wrong
             message = _clean(item["msg"]) if custom else f"invalid key name: {_message(item, path)}"
             location = layered.location(path, key=True)
+        elif kind == "missing" and path in layered.keys:
+            message = "has no value; it is required"
+            location = layered.keys[path]
         elif kind == "missing":
             message = _FRIENDLY[kind]
             location = layered.location(path[:-1], key=True)

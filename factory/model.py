@@ -17,7 +17,6 @@ from pydantic import (
     Field,
     StrictBool,
     StringConstraints,
-    field_validator,
 )
 
 from factory.platforms import OS, Platform
@@ -114,13 +113,6 @@ class InstallerTypes(Strict):
     linux: list[Literal["sh"]] = Field(default_factory=lambda: ["sh"], min_length=1)
     osx: list[Literal["pkg", "sh"]] = Field(default_factory=lambda: ["pkg"], min_length=1)
     win: list[Literal["exe"]] = Field(default_factory=lambda: ["exe"], min_length=1)
-
-    @field_validator("linux", "osx", "win")
-    @classmethod
-    def _unique(cls, value: list[str]) -> list[str]:
-        if len(set(value)) != len(value):
-            raise ValueError("lists an installer type twice")
-        return value
 
     def for_os(self, os: OS) -> list[str]:
         return list(getattr(self, os.value))
@@ -387,13 +379,6 @@ class Profile(Strict):
     auth: Auth = Field(default_factory=Auth)
     install: Install = Field(default_factory=Install)
     signing: Signing = Field(default_factory=Signing)
-
-    @field_validator("platforms")
-    @classmethod
-    def _unique_platforms(cls, value: list[Platform]) -> list[Platform]:
-        if len(set(value)) != len(value):
-            raise ValueError("lists a platform twice")
-        return value
 
     @property
     def installer_version(self) -> str:

@@ -73,6 +73,17 @@ def version_present(profile: Profile, sources: Sources) -> Iterator[Finding]:
         yield Finding(("version",), "set `version`, or `release` to derive it")
 
 
+def lists_unique(profile: Profile, sources: Sources) -> Iterator[Finding]:
+    lists: list[tuple[tuple[str | int, ...], list[str]]] = [
+        (("platforms",), [p.value for p in profile.platforms])
+    ]
+    lists += [(("installer_types", os_.value), profile.installer_types.for_os(os_)) for os_ in OS]
+    for path, items in lists:
+        for index, item in enumerate(items):
+            if item in items[:index]:
+                yield Finding((*path, index), f"{item} is listed twice")
+
+
 def channels_present(profile: Profile, sources: Sources) -> Iterator[Finding]:
     if not profile.channels and not profile.channels_remap:
         yield Finding(
@@ -317,6 +328,7 @@ def cmd_safe_values(profile: Profile, sources: Sources) -> Iterator[Finding]:
 
 RULES = (
     version_present,
+    lists_unique,
     channels_present,
     remap_unique,
     condarc_uses_dest,

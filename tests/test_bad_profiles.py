@@ -175,7 +175,7 @@ BAD: list[Bad] = [
           specs:
             base: [python, conda]
         """,
-        ("p.yaml:4:3: platforms: lists a platform twice",),
+        ("p.yaml:5:5: platforms[1]: linux-64 is listed twice",),
     ),
     Bad(
         "exe-for-macos",
@@ -195,6 +195,18 @@ BAD: list[Bad] = [
             base: [python, conda]
         """,
         ("p.yaml:1:1: name: required key is missing",),
+    ),
+    Bad(
+        "name-without-value",
+        """
+        version: "1"
+        channels: [conda-forge]
+        name:
+        packages:
+          specs:
+            base: [python, conda]
+        """,
+        ("p.yaml:3:1: name: has no value; it is required",),
     ),
     Bad(
         "missing-version-and-release",
@@ -600,7 +612,7 @@ packages:
         (
             f"p.yaml:1:7: name: {NAME_RULE} (constructor's rule for installer names)",
             "p.yaml:2:10: version: must be a string (put it in quotes)",
-            "p.yaml:3:12: platforms: lists a platform twice",
+            "p.yaml:3:31: platforms[2]: win-64 is listed twice",
             "p.yaml:7:27: packages.specs.base[2]: a package spec must not be empty or "
             "start/end with spaces",
             "p.yaml:9:3: install.batchmode: unknown key; did you mean `batch_mode`? "
@@ -778,13 +790,13 @@ UNREADABLE: list[Unreadable] = [
         "extends-cycle",
         {"a.yaml": "extends: b\n" + BASE, "b.yaml": "abstract: true\nextends: a.yaml\n"},
         "a.yaml",
-        "extends: cycle between profiles: a.yaml -> b.yaml -> a.yaml",
+        "b.yaml:2:10: extends: cycle between profiles: a.yaml -> b.yaml -> a.yaml",
     ),
     Unreadable(
         "extends-itself",
         {"a.yaml": "extends: a\n" + BASE},
         "a.yaml",
-        "extends: cycle between profiles: a.yaml -> a.yaml",
+        "a.yaml:1:10: extends: cycle between profiles: a.yaml -> a.yaml",
     ),
     Unreadable(
         "not-utf8",
