@@ -40,8 +40,18 @@ exit status: 0 ok, 1 invalid input, 2 usage error, 3 output not written, 130 int
 """
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse prints usage errors itself; they quote arguments, so redact them too."""
+
+    def _print_message(self, message: str, file: Any = None) -> None:
+        if message:
+            from factory.secrets import redact
+
+            (file or sys.stderr).write(redact(message, KNOWN_SECRETS))
+
+
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="installer-factory",
         description=DESCRIPTION,
         epilog=EPILOG,
@@ -157,6 +167,10 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    from factory.secrets import secret_environment
+
+    # before anything can fail: values of secret-named variables never reach the screen
+    KNOWN_SECRETS[:] = secret_environment()
     parser = _parser()
     args = parser.parse_args(argv)
     try:
@@ -167,28 +181,51 @@ def main(argv: Sequence[str] | None = None) -> int:
     except FactoryError as exc:
         if getattr(args, "json", False):
             _print_json({"ok": False, "error": str(exc)})
-        print(f"installer-factory: error: {exc}", file=sys.stderr)
+        emit(f"installer-factory: error: {exc}", err=True)
         return exc.exit_code
     except KeyboardInterrupt:
-        print("installer-factory: interrupted", file=sys.stderr)
+        emit("installer-factory: interrupted", err=True)
         return 130
+    except Exception:  # a bug: report it, redacted, rather than a raw traceback
+        import traceback
+
+        emit(traceback.format_exc().rstrip(), err=True)
+        emit(
+            "installer-factory: internal error (a bug); please report it with the lines above",
+            err=True,
+        )
+        return 4
 
 
 # --- helpers ----------------------------------------------------------------------------
 
+# Token values known to this run; every line printed is redacted against them and against
+# token shapes, whatever path a value took to get into a message.
+KNOWN_SECRETS: list[str] = []
+
+
+def emit(text: object = "", *, err: bool = False) -> None:
+    from factory.secrets import redact
+
+    stream = sys.stderr if err else sys.stdout
+    print(redact(str(text), KNOWN_SECRETS), file=stream)
+
 
 def _print_json(data: Any) -> None:
-    print(json.dumps(data, indent=2, sort_keys=True))
+    from factory.secrets import redact_data
+
+    # redacted before encoding: JSON escaping would hide a value from text redaction
+    emit(json.dumps(redact_data(data, KNOWN_SECRETS), indent=2, sort_keys=True))
 
 
 def _emit_problems(problems: list[Problem], as_json: bool) -> None:
     if as_json:
         _print_json({"ok": False, "problems": [p.as_dict() for p in problems]})
     for problem in problems:
-        print(problem, file=sys.stderr)
+        emit(problem, err=True)
     errors = sum(1 for p in problems if p.severity == "error")
     if errors:
-        print(f"installer-factory: {errors} error(s); nothing written", file=sys.stderr)
+        emit(f"installer-factory: {errors} error(s); nothing written", err=True)
 
 
 def _load_all(refs: list[str]) -> tuple[Any, list[Any]]:
@@ -209,12 +246,16 @@ def _load_all(refs: list[str]) -> tuple[Any, list[Any]]:
             unreadable.append(exc)
     if unreadable:
         for problem in problems:
-            print(problem, file=sys.stderr)
+            emit(problem, err=True)
         for exc in unreadable[:-1]:
-            print(f"installer-factory: error: {exc}", file=sys.stderr)
+            emit(f"installer-factory: error: {exc}", err=True)
         raise unreadable[-1]
     if problems:
         raise ProfileInvalid(problems)
+    from factory.tokens import token_values
+
+    for item in loaded:  # from here on, no output can show these values
+        KNOWN_SECRETS.extend(token_values(item).values())
     return settings, loaded
 
 
@@ -225,7 +266,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
     _, loaded = _load_all(args.profiles)
     warnings = [w for item in loaded for w in item.warnings]
     for warning in warnings:
-        print(warning, file=sys.stderr)
+        emit(warning, err=True)
     failed = bool(args.strict and warnings)
     if args.json:
         _print_json(
@@ -249,11 +290,11 @@ def cmd_validate(args: argparse.Namespace) -> int:
         for item in loaded:
             count = f"{len(item.profile.platforms)} platform(s)"
             what = f"{item.profile.name} {item.profile.installer_version}, {count}"
-            print(
+            emit(
                 f"ok: {item.file} ({'abstract base, ' + count if item.layered.abstract else what})"
             )
     if failed:
-        print("installer-factory: warnings are errors under --strict", file=sys.stderr)
+        emit("installer-factory: warnings are errors under --strict", err=True)
         return 1
     return 0
 
@@ -295,15 +336,15 @@ def cmd_render(args: argparse.Namespace) -> int:
     if problems:
         raise ProfileInvalid(problems)
     for warning in (w for item in loaded for w in item.warnings):
-        print(warning, file=sys.stderr)
+        emit(warning, err=True)
     out_dir = args.output or settings.output_dir
     projects = []
     for index, (item, platform) in enumerate(jobs, start=1):
         projects.append(render_project(item, platform))
         if not args.json:
-            print(
+            emit(
                 f"[{index}/{len(jobs)}] rendered {item.profile.name} for {platform.value}",
-                file=sys.stderr,
+                err=True,
             )
     targets = write_projects(projects, out_dir)
     if args.json:
@@ -325,7 +366,7 @@ def cmd_render(args: argparse.Namespace) -> int:
         )
     else:
         for target in targets:
-            print(target)
+            emit(target)
     return 0
 
 
@@ -336,7 +377,7 @@ def cmd_schema(args: argparse.Namespace) -> int:
     if args.output:
         args.output.write_text(text, encoding="utf-8")
     else:
-        sys.stdout.write(text)
+        sys.stdout.write(text)  # the schema holds no profile values
     return 0
 
 
@@ -347,8 +388,8 @@ def cmd_new(args: argparse.Namespace) -> int:
     if args.json:
         _print_json({"ok": True, "profile": str(target)})
     else:
-        print(target)
-        print(f"next: installer-factory validate {target}", file=sys.stderr)
+        emit(target)
+        emit(f"next: installer-factory validate {target}", err=True)
     return 0
 
 
@@ -360,10 +401,10 @@ def cmd_config(args: argparse.Namespace) -> int:
         _print_json(settings.as_dict())
         return 0
     state = "exists" if settings.exists else "not present; defaults in force"
-    print(f"config file: {settings.file} ({state})")
+    emit(f"config file: {settings.file} ({state})")
     paths = ", ".join(str(p) for p in settings.profile_paths) or "(none)"
-    print(f"profile_paths: {paths}  [{settings.sources['profile_paths']}]")
-    print(f"output_dir: {settings.output_dir}  [{settings.sources['output_dir']}]")
+    emit(f"profile_paths: {paths}  [{settings.sources['profile_paths']}]")
+    emit(f"output_dir: {settings.output_dir}  [{settings.sources['output_dir']}]")
     return 0
 
 
@@ -386,5 +427,5 @@ def cmd_stamp(args: argparse.Namespace) -> int:
             }
         )
     else:
-        print(f"{file}: release {result.name}")
+        emit(f"{file}: release {result.name}")
     return 0

@@ -17,6 +17,7 @@ from pydantic import (
     Field,
     StrictBool,
     StringConstraints,
+    model_validator,
 )
 
 from factory.platforms import OS, Platform
@@ -316,6 +317,23 @@ class Install(Strict):
     )
 
 
+class TokenSource(Strict):
+    """Where a token comes from at build time: never the token itself."""
+
+    env: Annotated[str, StringConstraints(pattern=ENV_NAME_PATTERN)] | None = Field(
+        None, description="Environment variable holding the token on the build machine."
+    )
+    file: FilePath | None = Field(
+        None, description="File holding the token (relative to this profile, or absolute)."
+    )
+
+    @model_validator(mode="after")
+    def _one_source(self) -> TokenSource:
+        if (self.env is None) == (self.file is None):
+            raise ValueError("give exactly one of `env` or `file`")
+        return self
+
+
 class WindowsSigning(Strict):
     tool: Literal["signtool", "azuresigntool"] = "signtool"
     certificate: Text | None = Field(
@@ -377,6 +395,10 @@ class Profile(Strict):
         description="PEM root certificates by name, bundled into the installation.",
     )
     auth: Auth = Field(default_factory=Auth)
+    tokens: dict[GroupName, TokenSource] = Field(
+        default_factory=dict,
+        description="Tokens by name, read at build time from the environment or a file.",
+    )
     install: Install = Field(default_factory=Install)
     signing: Signing = Field(default_factory=Signing)
 

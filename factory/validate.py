@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import copy
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -23,6 +23,7 @@ from factory.loader import Path_
 from factory.locate import data_path, format_path, problems_from_validation
 from factory.model import Profile
 from factory.rules import Finding, Sources, check
+from factory.secrets import looks_like_token
 
 ABSTRACT_PLACEHOLDERS = {"name": "abstract-base", "version": "0"}
 _SALVAGE_ROUNDS = 8
@@ -48,7 +49,7 @@ def load_profile(file: Path, *, search_paths: Iterable[Path] = ()) -> LoadedProf
     if layered.abstract:
         # a base leaves identity to the profiles that extend it; check everything else
         data = {**ABSTRACT_PLACEHOLDERS, **data}
-    problems: list[Problem] = []
+    problems: list[Problem] = list(_literal_tokens(layered))
     set_aside: list[Path_] = []
     try:
         profile: Profile | None = Profile.model_validate(data)
@@ -73,6 +74,28 @@ def load_profile(file: Path, *, search_paths: Iterable[Path] = ()) -> LoadedProf
     if profile is None or any(p.severity == "error" for p in problems):
         raise ProfileInvalid(problems)
     return LoadedProfile(file, layered, profile, sources, sorted(problems))
+
+
+def _literal_tokens(layered: Layered) -> Iterator[Problem]:
+    """A profile is committed to version control: it names where a token comes from,
+    never the token. The value itself is never repeated in the message."""
+
+    def walk(node: Any, path: Path_) -> Iterator[Problem]:
+        if isinstance(node, dict):
+            for key, value in node.items():
+                yield from walk(value, (*path, key))
+        elif isinstance(node, list):
+            for index, value in enumerate(node):
+                yield from walk(value, (*path, index))
+        elif isinstance(node, str) and (kind := looks_like_token(node)):
+            yield Problem(
+                layered.location(path),
+                format_path(path),
+                f"looks like a secret ({kind}); a profile must not contain "
+                "tokens or passwords: keep them in the build's environment",
+            )
+
+    yield from walk(layered.data, ())
 
 
 def _salvage(data: dict[str, Any], error: ValidationError) -> tuple[Profile | None, list[Path_]]:

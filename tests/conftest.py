@@ -41,7 +41,10 @@ def cli(capsys: pytest.CaptureFixture[str]) -> Callable[..., CliResult]:
 
     def run(*args: str | Path) -> CliResult:
         capsys.readouterr()
-        code = main([str(a) for a in args])
+        try:
+            code = main([str(a) for a in args])
+        except SystemExit as exc:  # argparse: --help, --version, usage errors
+            code = int(exc.code or 0)
         captured = capsys.readouterr()
         return CliResult(code, captured.out, captured.err)
 
