@@ -58,9 +58,18 @@ def ca_bundle_in_use(profile: Profile) -> bool:
     return bool(profile.ca_certs) and wanted in (None, "ca_bundle")
 
 
+def bundle_env_vars(profile: Profile) -> list[str]:
+    """Variables the post-install step points at the bundle (none without a bundle)."""
+    return list(profile.trust.env) if profile.ca_certs else []
+
+
 def scripts_use_bundle(profile: Profile) -> bool:
     """Whether the post-install step refers to the installed CA bundle at all."""
-    return ca_bundle_in_use(profile) or psm_ssl_verify(profile) == "ca_bundle"
+    return (
+        ca_bundle_in_use(profile)
+        or psm_ssl_verify(profile) == "ca_bundle"
+        or bool(bundle_env_vars(profile))
+    )
 
 
 def psm_ssl_verify(profile: Profile) -> bool | str | None:
@@ -83,7 +92,7 @@ def condarc_content(profile: Profile) -> dict[str, Any]:
         out["channel_alias"] = rc.channel_alias
     out["channel_priority"] = rc.channel_priority
     out["report_errors"] = rc.report_errors
-    if isinstance(rc.ssl_verify, bool):
+    if isinstance(rc.ssl_verify, bool) or rc.ssl_verify == "truststore":
         out["ssl_verify"] = rc.ssl_verify
     if rc.proxy_servers is not None:
         proxies = rc.proxy_servers.model_dump(exclude_none=True)

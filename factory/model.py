@@ -227,10 +227,11 @@ class Condarc(Strict):
     channel_alias: HttpUrl | None = None
     channel_priority: Literal["strict", "flexible", "disabled"] = "strict"
     report_errors: bool = False
-    ssl_verify: bool | Literal["ca_bundle"] | None = Field(
+    ssl_verify: bool | Literal["ca_bundle", "truststore"] | None = Field(
         None,
-        description="true/false, or ca_bundle for the installed CA bundle. Default: "
-        "ca_bundle when ca_certs are given, else conda's own default.",
+        description="true/false; ca_bundle for the installed CA bundle; truststore for the "
+        "operating system's store (conda >=23.9). Default: ca_bundle when ca_certs are "
+        "given, else conda's own default.",
     )
     proxy_servers: ProxyServers | None = None
     pkgs_dirs: list[Text] | None = None
@@ -317,6 +318,27 @@ class Install(Strict):
     )
 
 
+CA_ENV_VARS = (
+    "PIP_CERT",
+    "REQUESTS_CA_BUNDLE",
+    "SSL_CERT_FILE",
+    "CURL_CA_BUNDLE",
+    "AWS_CA_BUNDLE",
+    "NODE_EXTRA_CA_CERTS",
+    "GIT_SSL_CAINFO",
+)
+
+
+class Trust(Strict):
+    """Which clients besides conda are pointed at the installed CA bundle."""
+
+    env: list[Literal[CA_ENV_VARS]] = Field(  # type: ignore[valid-type]
+        default_factory=lambda: ["PIP_CERT"],
+        description="Variables set to the bundle's path in the base environment (conda env "
+        "config vars), applied on activation.",
+    )
+
+
 class TokenSource(Strict):
     """Where a token comes from at build time: never the token itself."""
 
@@ -395,6 +417,7 @@ class Profile(Strict):
         description="PEM root certificates by name, bundled into the installation.",
     )
     auth: Auth = Field(default_factory=Auth)
+    trust: Trust = Field(default_factory=Trust)
     tokens: dict[GroupName, TokenSource] = Field(
         default_factory=dict,
         description="Tokens by name, read at build time from the environment or a file.",

@@ -158,7 +158,7 @@ def _context(profile: Profile, platform: Platform, assets: dict[str, bytes]) -> 
     os_ = platform.os
     facts = platform.facts
     types = profile.installer_types.for_os(os_)
-    needs_script = ch.ca_bundle_in_use(profile) or profile.auth.psm is not None
+    needs_script = ch.scripts_use_bundle(profile) or profile.auth.psm is not None
     extra_files = []
     if CA_BUNDLE_FILE in assets:
         extra_files.append({CA_BUNDLE_FILE: "/".join(CA_BUNDLE_RELPATH)})
@@ -189,6 +189,7 @@ def _context(profile: Profile, platform: Platform, assets: dict[str, bytes]) -> 
         "conda_relpath": facts.conda_relpath,
         "ca_bundle": facts.sep.join(CA_BUNDLE_RELPATH) if ch.scripts_use_bundle(profile) else None,
         "condarc_ssl_verify": ch.ca_bundle_in_use(profile),
+        "bundle_env": ch.bundle_env_vars(profile),
         "psm": _psm(profile),
     }
 

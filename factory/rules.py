@@ -144,6 +144,21 @@ def ssl_settings(profile: Profile, sources: Sources) -> Iterator[Finding]:
         )
 
 
+def truststore(profile: Profile, sources: Sources) -> Iterator[Finding]:
+    if profile.condarc.ssl_verify != "truststore":
+        return
+    for platform in profile.platforms:
+        specs = [s for s in profile.packages.specs_for(platform) if spec_name(s) == "conda"]
+        constraint = specs[0][len(spec_name(specs[0])) :] if specs else ""
+        version = _version_tuple(constraint)
+        if version and ("<" in constraint or ">" not in constraint) and version < (23, 9):
+            yield Finding(
+                ("condarc", "ssl_verify"),
+                f"truststore needs conda >=23.9 on {platform.value}; packages ask for `{specs[0]}`",
+            )
+            return
+
+
 def conda_for_post_install(profile: Profile, sources: Sources) -> Iterator[Finding]:
     """The post-install script calls the installed conda; auth also needs conda-repo-cli."""
     for platform in profile.platforms:
@@ -156,7 +171,7 @@ def conda_for_post_install(profile: Profile, sources: Sources) -> Iterator[Findi
                         f"{platform.value}: the post-install step runs `conda repo`",
                     )
                     return
-        if ch.ca_bundle_in_use(profile) and not _has_package(profile, platform, "conda"):
+        if ch.scripts_use_bundle(profile) and not _has_package(profile, platform, "conda"):
             yield Finding(
                 ("ca_certs",),
                 f"needs `conda` in packages for {platform.value}: the "
@@ -333,6 +348,7 @@ RULES = (
     remap_unique,
     condarc_uses_dest,
     ssl_settings,
+    truststore,
     conda_for_post_install,
     initialize_conda,
     path_spaces,

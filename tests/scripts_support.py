@@ -57,6 +57,7 @@ class Spec:
     ca_certs: bool = True
     condarc_ssl_verify: bool | str | None = None  # None: left out of the profile
     psm: Psm | None = field(default_factory=Psm)
+    trust_env: tuple[str, ...] | None = None  # None: left out (the default is PIP_CERT)
 
     def data(self) -> dict[str, object]:
         out: dict[str, object] = {
@@ -70,6 +71,8 @@ class Spec:
             out["ca_certs"] = {"root": CERT_FILE}
         if self.condarc_ssl_verify is not None:
             out["condarc"] = {"ssl_verify": self.condarc_ssl_verify}
+        if self.trust_env is not None:
+            out["trust"] = {"env": list(self.trust_env)}
         if self.psm is not None:
             psm: dict[str, object] = {
                 "site": self.psm.site,
@@ -124,6 +127,11 @@ def expected_calls(spec: Spec, prefix: str, sep: str) -> list[list[str]]:
     calls: list[list[str]] = []
     if spec.ca_certs and spec.condarc_ssl_verify in (None, "ca_bundle"):
         calls.append(["config", "--file", f"{prefix}{sep}.condarc", "--set", "ssl_verify", bundle])
+    env = ("PIP_CERT",) if spec.trust_env is None else spec.trust_env
+    if spec.ca_certs and env:  # "Variables set to the bundle's path in the base environment"
+        calls.append(
+            ["env", "config", "vars", "set", "-p", prefix, *(f"{name}={bundle}" for name in env)]
+        )
     psm = spec.psm
     if psm is not None:
         verify = psm.ssl_verify
@@ -503,6 +511,9 @@ VARIANTS: dict[str, Spec] = {
     "psm-explicit-ca-bundle": Spec(psm=Psm(ssl_verify="ca_bundle", oauth2=False)),
     "condarc-explicit-ca-bundle": Spec(condarc_ssl_verify="ca_bundle"),
     "condarc-verify-true-psm-default": Spec(condarc_ssl_verify=True),
+    "more-bundle-variables": Spec(trust_env=("REQUESTS_CA_BUNDLE", "SSL_CERT_FILE", "PIP_CERT")),
+    "no-bundle-variables": Spec(trust_env=(), psm=Psm(ssl_verify=True)),
+    "truststore": Spec(condarc_ssl_verify="truststore", trust_env=()),
     "condarc-verify-false-psm-ca-bundle": Spec(
         condarc_ssl_verify=False, psm=Psm(ssl_verify="ca_bundle")
     ),
