@@ -34,6 +34,7 @@ examples:
   installer-factory render profiles/acme-datasci-prod.yaml --output build
   installer-factory render acme-datasci-prod --platform win-64   (name found on profile_paths)
   installer-factory stamp profiles/acme-datasci-prod.yaml --month 2026-12
+  installer-factory scan build/ --profile profiles/acme-datasci-prod.yaml
   installer-factory new --no-input --set profile=eng-ml --set installer_name=Eng-ML
 
 exit status: 0 ok, 1 invalid input, 2 usage error, 3 output not written, 130 interrupted
@@ -111,6 +112,29 @@ def _parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_render)
 
     p = add(
+        "scan",
+        "look for tokens in rendered projects, logs, reports and installers",
+        "Search files and folders (inside .sh installer payloads, zip, tar and .conda\n"
+        "archives too) for the token values of the given profiles and of environment\n"
+        "variables named like secrets, and for anything token-shaped. Each finding is\n"
+        "file[!member]:offset: kind, never the value. Exit 1 when anything is found.",
+    )
+    p.add_argument("paths", nargs="+", metavar="PATH", help="file or folder to search")
+    p.add_argument(
+        "--profile",
+        action="append",
+        default=[],
+        metavar="PROFILE",
+        help="also search for this profile's token values (repeatable)",
+    )
+    p.add_argument(
+        "--values-only",
+        action="store_true",
+        help="search for known values only, not for token shapes",
+    )
+    p.set_defaults(func=cmd_scan)
+
+    p = add(
         "schema",
         "print the profile JSON Schema (for editors)",
         "Print the JSON Schema of one profile file. Every key is optional because a\n"
@@ -170,7 +194,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     from factory.secrets import secret_environment
 
     # before anything can fail: values of secret-named variables never reach the screen
-    KNOWN_SECRETS[:] = secret_environment()
+    KNOWN_SECRETS[:] = secret_environment().values()
     parser = _parser()
     args = parser.parse_args(argv)
     try:
@@ -368,6 +392,33 @@ def cmd_render(args: argparse.Namespace) -> int:
         for target in targets:
             emit(target)
     return 0
+
+
+def cmd_scan(args: argparse.Namespace) -> int:
+    from factory.scan import scan_paths
+    from factory.secrets import secret_environment
+    from factory.tokens import token_values
+
+    names = {value: f"${name}" for name, value in secret_environment().items()}
+    if args.profile:
+        _, loaded = _load_all(args.profile)
+        for item in loaded:  # a profile's name for a value wins over the variable's
+            names |= {v: f"{item.profile.name}.{n}" for n, v in token_values(item).items()}
+    known = {name: value.encode() for value, name in names.items()}
+    result = scan_paths([Path(p) for p in args.paths], known, shapes=not args.values_only)
+    if args.json:
+        _print_json({"ok": result.ok, **result.as_dict()})
+    else:
+        for finding in result.findings:
+            emit(finding)
+        for skipped in result.skipped:
+            emit(f"skipped: {skipped}", err=True)
+        emit(
+            f"scanned {result.files_scanned} file(s), {result.bytes_scanned / 1e6:.1f} MB: "
+            f"{len(result.findings)} finding(s)",
+            err=True,
+        )
+    return 0 if result.ok else 1
 
 
 def cmd_schema(args: argparse.Namespace) -> int:

@@ -262,7 +262,10 @@ class _Scanner:
         offset, when the member scan finds the same thing there.
         """
         self.bytes += len(data)
-        raw = list(self._matches(data, shapes=self.shapes))
+        # loose shapes only in top-level text (projects, logs, reports); package contents
+        # inside installers and archives get the strict ones
+        loose = where.member is None and data.find(b"\x00") == -1
+        raw = list(self._matches(data, shapes=self.shapes, loose=loose))
         covered: set[tuple[str, int]] = set()
         for child in self._children(data, where, depth, may_decompress):
             hits = self.scan_blob(
@@ -279,14 +282,14 @@ class _Scanner:
                 self.findings.add(Finding(where.file, where.member, match.start, match.kind))
         return {(m.kind, m.start) for m in raw}
 
-    def _matches(self, data: Blob, *, shapes: bool) -> Iterator[Match]:
+    def _matches(self, data: Blob, *, shapes: bool, loose: bool = True) -> Iterator[Match]:
         values = list(find_values(data, self.secrets)) if self.secrets else []
         yield from values
         if not shapes:
             return
         # A known value that also looks like a token is reported once, by its name.
         spans = [(m.start, m.start + m.length) for m in values]
-        for match in find_token_shapes(data):
+        for match in find_token_shapes(data, loose=loose):
             end = match.start + match.length
             if not any(s <= match.start and end <= e for s, e in spans):
                 yield match

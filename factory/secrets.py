@@ -16,32 +16,60 @@ REDACTED = "***"
 MIN_TOKEN_LENGTH = 8  # shorter values would redact ordinary words out of every message
 SECRET_NAME = re.compile(r"(?i)(TOKEN|SECRET|PASSW|API_?KEY|PRIVATE_?KEY|CREDENTIAL)")
 
-# Each pattern's group 1 (or the whole match) is the secret part.
+# Each pattern's group 1 is the secret part. Patterns start with a literal where they can
+# (fast to search) and ask for what real secrets have and code and prose lack: length, and
+# digits mixed with letters, so `passwd = getpass(prompt)` or a forum link's `/t/<slug>/`
+# is not taken for a token.
+_MIXED = rb"(?=[A-Za-z0-9_/+=~.-]*[0-9])(?=[A-Za-z0-9_/+=~.-]*[A-Za-z])"
 TOKEN_SHAPES: dict[str, re.Pattern[bytes]] = {
-    # conda's token-in-URL form: https://host/t/<token>/channel
-    "conda URL token": re.compile(rb"/t/([A-Za-z0-9][A-Za-z0-9_.~-]{7,})/"),
-    "URL password": re.compile(rb"[a-z][a-z0-9+.-]*://[^/\s:@'\"]+:([^/\s@'\"]{3,})@"),
-    "JSON web token": re.compile(
-        rb"\b(eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,})"
+    # conda's token-in-URL form, https://host/t/<token>/channel: anaconda.org style
+    # (xx-uuid), long hex, or mixed-case base64url; forum links' /t/<slug>/ are lowercase
+    "conda URL token": re.compile(
+        rb"/t/([a-z]{2}-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
+        rb"|[0-9a-f]{32,}"
+        rb"|(?=[A-Za-z0-9_-]*[A-Z])(?=[A-Za-z0-9_-]*[0-9])[A-Za-z0-9_-]{20,})/"
     ),
-    "bearer token": re.compile(rb"(?i)\bbearer\s+([A-Za-z0-9._~+/-]{16,}=*)"),
-    "GitHub token": re.compile(rb"\b((?:gh[pousr]|github_pat)_[A-Za-z0-9_]{30,})\b"),
-    "AWS access key": re.compile(rb"\b((?:AKIA|ASIA)[0-9A-Z]{16})\b"),
+    "URL password": re.compile(
+        rb"(?i)(?:https?|ftps?|s3|git\+https?)://[^/\s:@'\"\[\]<>{}$%]+:"
+        rb"(" + _MIXED + rb"[^/\s@'\"\[\]<>{}$%]{6,})@"
+    ),
+    "JSON web token": re.compile(
+        rb"(eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,})"
+    ),
+    "bearer token": re.compile(rb"(?i)bearer\s+(" + _MIXED + rb"[A-Za-z0-9._~+/-]{16,}=*)"),
+    # fixed lengths, standing alone: C++ symbols such as highs_setCallback... are not tokens
+    "GitHub token": re.compile(
+        rb"(?<![A-Za-z0-9_])(gh[pousr]_(?=[A-Za-z]*[0-9])[A-Za-z0-9]{36}"
+        rb"|github_pat_[A-Za-z0-9_]{82})(?![A-Za-z0-9_])"
+    ),
+    # AWS documents AKIAIOSFODNN7EXAMPLE; SDKs and their mocks ship it
+    "AWS access key": re.compile(
+        rb"((?:AKIA|ASIA)(?![0-9A-Z]{0,12}EXAMPLE)[0-9A-Z]{16})(?![0-9A-Z])"
+    ),
+}
+
+# Looser: right for profiles, messages, logs, reports and rendered projects, too noisy for
+# third-party package contents (SDK examples are full of `"NextToken": "..."`).
+LOOSE_SHAPES: dict[str, re.Pattern[bytes]] = {
+    # `password = X`, `api_token: X`, `ACCESS_TOKEN=X`, `"auth_token": "X"`; not a call
     "assigned secret": re.compile(
-        rb"(?i)\b(?:token|api[_-]?key|password|passwd|secret)[\"']?\s*[:=]\s*[\"']?"
-        rb"([A-Za-z0-9_/+=.~-]{16,})"
+        rb"(?i)(?:token|api[_-]?key|password|passwd|secret)[\"']?\s*[:=]\s*[\"']?"
+        rb"(?![0-9a-f]{20,31}(?![A-Za-z0-9_/+=~-]))"  # a short hex digest, not a secret
+        rb"(" + _MIXED + rb"[A-Za-z0-9_/+=~-]{20,})(?![A-Za-z0-9_(.])"
     ),
 }
 
 
-def secret_environment() -> list[str]:
-    """Values of environment variables whose names say they hold secrets (as CI systems
-    mask them), known before any profile is read."""
+def secret_environment() -> dict[str, str]:
+    """Environment variables whose names say they hold secrets (as CI systems mask them),
+    by name: known before any profile is read."""
     import os
 
-    return [
-        v for k, v in os.environ.items() if SECRET_NAME.search(k) and len(v) >= MIN_TOKEN_LENGTH
-    ]
+    return {
+        k: v
+        for k, v in sorted(os.environ.items())
+        if SECRET_NAME.search(k) and len(v) >= MIN_TOKEN_LENGTH
+    }
 
 
 @dataclass(frozen=True)
@@ -51,9 +79,11 @@ class Match:
     length: int
 
 
-def find_token_shapes(data: bytes) -> Iterator[Match]:
-    """Every token-shaped run in `data`, by kind and byte offset."""
-    for kind, pattern in TOKEN_SHAPES.items():
+def find_token_shapes(data: bytes, *, loose: bool = True) -> Iterator[Match]:
+    """Every token-shaped run in `data`, by kind and byte offset; `loose=False` keeps to
+    the shapes that do not turn up in ordinary package contents."""
+    shapes = {**TOKEN_SHAPES, **LOOSE_SHAPES} if loose else TOKEN_SHAPES
+    for kind, pattern in shapes.items():
         for found in pattern.finditer(data):
             group = 1 if pattern.groups else 0
             yield Match(kind, found.start(group), found.end(group) - found.start(group))
@@ -77,15 +107,27 @@ def find_values(data: bytes, secrets: dict[str, bytes]) -> Iterator[Match]:
 
 
 def _encodings(value: bytes) -> list[bytes]:
+    """The value as it may appear on disk: raw, percent-encoded (either case), UTF-16 (either
+    byte order), and base64 at each of the three alignments it can start at inside a
+    longer encoded run (e.g. HTTP basic auth `user:token`)."""
     import base64
     from urllib.parse import quote
 
+    text = value.decode("utf-8", "replace")
+    quoted = quote(value, safe="")
     forms = [
         value,
-        quote(value, safe="").encode(),
-        base64.b64encode(value),
-        value.decode("utf-8", "replace").encode("utf-16-le"),
+        quoted.encode(),
+        re.sub(r"%[0-9A-F]{2}", lambda m: m.group(0).lower(), quoted).encode(),
+        text.encode("utf-16-le"),
+        text.encode("utf-16-be"),
     ]
+    for pad in range(3):
+        encoded = base64.b64encode(b"\0" * pad + value)
+        first = -(-pad // 3) * 4  # characters that still depend on the padding
+        last = (len(value) + pad) // 3 * 4  # characters that depend on what follows
+        if last - first >= 8:
+            forms.append(encoded[first:last])
     return list(dict.fromkeys(form for form in forms if form))
 
 
@@ -108,13 +150,17 @@ def redact(text: str, secrets: list[str]) -> str:
     for value in sorted(forms, key=len, reverse=True):
         text = text.replace(value, REDACTED)
     raw = text.encode("utf-8", "surrogateescape")
-    spans = sorted({(m.start, m.start + m.length) for m in find_token_shapes(raw)})
+    spans = sorted((m.start, m.start + m.length) for m in find_token_shapes(raw))
     if not spans:
         return text
+    merged: list[list[int]] = []
+    for start, end in spans:  # overlapping matches hide the union of what they cover
+        if merged and start <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], end)
+        else:
+            merged.append([start, end])
     out, last = [], 0
-    for start, end in spans:
-        if start < last:
-            continue
+    for start, end in merged:
         out += [raw[last:start], REDACTED.encode()]
         last = end
     out.append(raw[last:])

@@ -1,0 +1,325 @@
+"""`scan`: known token values and token shapes in files, archives and installers.
+
+Every token here is made at run time (secrets.token_urlsafe), so nothing secret-looking is
+committed, and every test checks that what it planted never comes back in a finding.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import io
+import json
+import secrets
+import string
+import tarfile
+import time
+import zipfile
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+from conftest import PROFILES, make_certificate
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
+
+from factory.cli import main
+from factory.errors import InputError
+from factory.scan import Finding, ScanResult, scan_paths
+
+MiB = 1 << 20
+
+
+def token() -> str:
+    return secrets.token_urlsafe(24)
+
+
+def tar_bytes(members: dict[str, bytes], mode: str = "w") -> bytes:
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode=mode) as archive:  # type: ignore[call-overload]
+        for name, data in members.items():
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            archive.addfile(info, io.BytesIO(data))
+    return buffer.getvalue()
+
+
+def zip_bytes(members: dict[str, bytes], compression: int = zipfile.ZIP_DEFLATED) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression) as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+    return buffer.getvalue()
+
+
+def assert_no_leak(result: ScanResult, *values: str) -> None:
+    shown = [str(f) for f in result.findings] + [json.dumps(result.as_dict())]
+    shown += [repr(f) for f in result.findings] + result.skipped
+    for value in values:
+        assert not any(value in text for text in shown)
+
+
+# --- plain files ----------------------------------------------------------------------
+
+
+def test_known_value_in_a_plain_file(tmp_path: Path) -> None:
+    tok = token()
+    text = f"solving environment\nfetching https://repo.example.com/main with {tok} ok\n"
+    log = tmp_path / "build.log"
+    log.write_text(text)
+    result = scan_paths([log], {"repo": tok.encode()})
+    assert result.findings == [Finding(str(log), None, text.index(tok), "token repo")]
+    assert str(result.findings[0]) == f"{log}:{text.index(tok)}: token repo (value redacted)"
+    assert result.files_scanned == 1 and result.bytes_scanned == len(text)
+    assert_no_leak(result, tok)
+
+
+def _shapes() -> list[tuple[str, str, str]]:
+    """(kind, line, secret part) for every token shape, made fresh each run."""
+    tok = token()
+    alnum = string.ascii_letters + string.digits
+    ghp = "ghp_" + "".join(secrets.choice(alnum) for _ in range(36))
+    aws = "AKIA" + "".join(
+        secrets.choice(string.ascii_uppercase + string.digits) for _ in range(16)
+    )
+    b64 = lambda d: base64.urlsafe_b64encode(json.dumps(d).encode()).rstrip(b"=").decode()  # noqa: E731
+    jwt = f"{b64({'alg': 'HS256'})}.{b64({'sub': tok})}.{token()}"
+    return [
+        ("conda URL token", f"channel: https://conda.example.com/t/{tok}/main", tok),
+        ("URL password", f"proxy: http://alice:{tok}@proxy.example.com:8080", tok),
+        ("JSON web token", f"id = {jwt}", jwt),
+        ("GitHub token", f"export GH={ghp}", ghp),
+        ("AWS access key", f"key {aws} here", aws),
+        ("assigned secret", f"password = {tok}", tok),
+    ]
+
+
+@pytest.mark.parametrize("index", range(6))
+def test_token_shapes_are_found(tmp_path: Path, index: int) -> None:
+    kind, line, secret = _shapes()[index]
+    text = f"# report\n{line}\n"
+    report = tmp_path / "report.txt"
+    report.write_text(text)
+    result = scan_paths([report])
+    assert Finding(str(report), None, text.index(secret), kind) in result.findings
+    assert_no_leak(result, secret)
+
+
+def test_ordinary_text_is_not_a_finding(tmp_path: Path) -> None:
+    digest = hashlib.sha256(secrets.token_bytes(64)).hexdigest()
+    record = {
+        "url": "https://conda.anaconda.org/conda-forge/linux-64/numpy-1.26.4-py311_0.conda",
+        "channel": "https://repo.anaconda.com/pkgs/main",
+        "sha256": digest,
+        "md5": hashlib.md5(digest.encode()).hexdigest(),
+    }
+    (tmp_path / "repodata_record.json").write_text(json.dumps(record, indent=2))
+    (tmp_path / "ca-bundle.pem").write_bytes(make_certificate() + make_certificate(rsa_bits=2048))
+    (tmp_path / ".condarc").write_text(
+        "channels:\n  - https://anacondaserver.corp/api/repo/main\n"
+        "channel_alias: https://anacondaserver.corp/api/repo\nssl_verify: true\n"
+    )
+    result = scan_paths([tmp_path])
+    assert result.findings == [] and result.files_scanned == 3
+
+
+def test_rendered_examples_have_no_findings(tmp_path: Path) -> None:
+    """Guards against false positives that would fail every build."""
+    profiles = sorted(p for p in PROFILES.glob("*.yaml") if p.name != "acme-base.yaml")
+    out = tmp_path / "build"
+    assert main(["render", *map(str, profiles), "--output", str(out)]) == 0
+    result = scan_paths([out])
+    assert result.files_scanned > 20
+    assert result.findings == [], [str(f) for f in result.findings]
+
+
+# --- archives and installers ------------------------------------------------------------
+
+
+def test_token_in_a_zip_inside_a_tar_gz(tmp_path: Path) -> None:
+    tok = token()
+    condarc = f"channels:\n  - https://conda.example.com/t/{tok}/main\n".encode()
+    inner = zip_bytes({"conf/.condarc": condarc})
+    archive = tmp_path / "bundle.tar.gz"
+    archive.write_bytes(
+        tar_bytes({"bundle/readme.txt": b"hello\n", "bundle/inner.zip": inner}, "w:gz")
+    )
+    result = scan_paths([archive], {"repo": tok.encode()})
+    member = "bundle.tar/bundle/inner.zip/conf/.condarc"
+    assert result.findings == [
+        Finding(str(archive), member, condarc.index(tok.encode()), "token repo")
+    ]
+    assert_no_leak(result, tok)
+
+
+def test_stored_member_is_reported_once_at_its_innermost_place(tmp_path: Path) -> None:
+    tok = token()
+    data = f"token {tok}\n".encode()
+    inner = zip_bytes({"a.txt": data}, zipfile.ZIP_STORED)
+    archive = tmp_path / "bundle.tar"
+    archive.write_bytes(tar_bytes({"inner.zip": inner}))
+    result = scan_paths([archive], {"repo": tok.encode()})
+    assert result.findings == [Finding(str(archive), "inner.zip/a.txt", 6, "token repo")]
+
+
+def test_token_in_a_fake_constructor_sh_installer(tmp_path: Path) -> None:
+    tok, other = token(), token()
+    header = (
+        b"#!/bin/sh\n# NAME: Fake\n# VER: 1\nset -eu\nPREFIX=$HOME/fake\n"
+        b'echo "Unpacking payload ..."\nexit 0\n@@END_HEADER@@\n'
+    )
+    about = json.dumps({"channel": f"https://conda.example.com/t/{tok}/main"}).encode()
+    plain = tar_bytes(
+        {"conda.exe": secrets.token_bytes(3000), "notes.txt": f"x={other}\n".encode()}
+    )
+    packed = tar_bytes({"pkgs/x/info/about.json": about}, "w:bz2")
+    trailer = f"\ntrailing {other}".encode()
+    installer = tmp_path / "Fake-1-Linux-x86_64.sh"
+    installer.write_bytes(header + plain + packed + trailer)
+    result = scan_paths([installer], {"repo": tok.encode(), "other": other.encode()})
+
+    first, second = len(header), len(header) + len(plain)
+    trail_at = second + len(packed) + trailer.index(other.encode())
+    sh = str(installer)
+    assert len(result.findings) == 3 and set(result.findings) == {
+        Finding(sh, None, trail_at, "token other"),  # raw bytes: offset in the .sh
+        Finding(sh, f"payload@{first}.tar/notes.txt", 2, "token other"),
+        Finding(
+            sh,
+            f"payload@{second}.tar/pkgs/x/info/about.json",
+            about.index(tok.encode()),
+            "token repo",
+        ),
+    }
+    assert_no_leak(result, tok, other)
+
+
+def test_corrupt_archive_raw_bytes_are_still_scanned(tmp_path: Path) -> None:
+    tok = token()
+    data = zip_bytes({"a.txt": f"secret {tok}\n".encode()}, zipfile.ZIP_STORED)
+    broken = tmp_path / "broken.zip"
+    broken.write_bytes(data[:-30])  # central directory cut short
+    result = scan_paths([broken], {"repo": tok.encode()})
+    offset = data.index(tok.encode())
+    assert result.findings == [Finding(str(broken), None, offset, "token repo")]
+    assert any("unreadable zip" in reason for reason in result.skipped)
+
+
+def test_token_in_a_member_name_is_redacted(tmp_path: Path) -> None:
+    tok = token()
+    archive = tmp_path / "names.tar.bz2"
+    archive.write_bytes(tar_bytes({f"cache/{tok}.json": b"{}"}, "w:bz2"))
+    result = scan_paths([archive], {"repo": tok.encode()})
+    assert [(f.member, f.offset) for f in result.findings] == [("names.tar", 6)]
+    assert_no_leak(result, tok)
+
+
+def test_conda_package(tmp_path: Path) -> None:
+    tok = token()
+    try:
+        import zstandard
+    except ImportError:
+        zstandard = None
+    info = tar_bytes({"info/about.json": f'{{"x": "{tok}"}}'.encode()})
+    packed = zstandard.ZstdCompressor().compress(info) if zstandard else b"\x28\xb5\x2f\xfd" + info
+    meta = f'{{"conda_pkg_format_version": 2, "note": "{tok}"}}'.encode()
+    package = tmp_path / "x-1.0-0.conda"
+    package.write_bytes(
+        zip_bytes({"metadata.json": meta, "info-x-1.0-0.tar.zst": packed}, zipfile.ZIP_STORED)
+    )
+    result = scan_paths([package], {"repo": tok.encode()})
+    members = {f.member for f in result.findings}
+    assert "metadata.json" in members
+    if zstandard:
+        assert "info-x-1.0-0.tar.zst/info-x-1.0-0.tar/info/about.json" in members
+    else:
+        assert any("info-x-1.0-0.tar.zst: zstd" in reason for reason in result.skipped)
+    assert_no_leak(result, tok)
+
+
+# --- encodings --------------------------------------------------------------------------
+
+
+def test_encoded_forms_of_a_known_value(tmp_path: Path) -> None:
+    value = f"{token()}/{token()}+{token()}=".encode()  # needs percent-encoding
+    forms = {
+        "url": quote(value, safe="").encode(),
+        "base64": base64.b64encode(value),
+        "utf16": value.decode().encode("utf-16-le"),
+    }
+    for name, form in forms.items():
+        (tmp_path / f"{name}.txt").write_bytes(b"prefix " + form + b" suffix")
+    result = scan_paths([tmp_path], {"repo": value})
+    found = {(Path(f.file).name, f.offset, f.kind) for f in result.findings}
+    assert found == {(f"{name}.txt", 7, "token repo") for name in forms}
+    assert_no_leak(result, value.decode(), *(form.decode("latin-1") for form in forms.values()))
+
+
+# --- limits -----------------------------------------------------------------------------
+
+
+def test_zip_bomb_is_capped_and_recorded(tmp_path: Path) -> None:
+    bomb = tmp_path / "bomb.zip"
+    with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
+        archive.writestr("zeros.bin", bytes(50 * MiB))
+    assert bomb.stat().st_size < MiB
+    started = time.monotonic()
+    result = scan_paths([bomb], max_bytes=4 * MiB)
+    assert time.monotonic() - started < 5
+    assert result.findings == []
+    assert any("zeros.bin: over the extraction limit" in r for r in result.skipped)
+    assert result.bytes_scanned < 5 * MiB
+
+    result = scan_paths([bomb], max_member_bytes=2 * MiB)
+    assert any("zeros.bin: over the extraction limit" in r for r in result.skipped)
+
+
+def test_depth_limit_is_recorded(tmp_path: Path) -> None:
+    data = b"deep"
+    for level in range(4):
+        data = zip_bytes({f"level{level}.zip" if level else "leaf.txt": data})
+    nested = tmp_path / "nested.zip"
+    nested.write_bytes(data)
+    result = scan_paths([nested], max_depth=2)
+    assert any("nested deeper than 2 levels" in reason for reason in result.skipped)
+
+
+def test_paths_and_symlinks(tmp_path: Path) -> None:
+    tok = token()
+    outside = tmp_path / "outside.txt"
+    outside.write_text(tok)
+    tree = tmp_path / "tree"
+    tree.mkdir()
+    (tree / "inside.txt").write_text("clean\n")
+    (tree / "link-in").symlink_to(tree / "inside.txt")
+    (tree / "link-out").symlink_to(outside)
+    result = scan_paths([tree], {"repo": tok.encode()})
+    assert result.findings == [] and result.files_scanned == 1
+    assert result.skipped == [f"{tree}/link-out: symlink out of the scanned tree, not followed"]
+    with pytest.raises(InputError, match="no such file"):
+        scan_paths([tmp_path / "missing.sh"])
+
+
+# --- property: a planted value is always found and never shown ---------------------------
+
+_printable = st.characters(exclude_categories=("Cs", "Cc"))
+
+
+@settings(
+    max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    value=st.text(_printable, min_size=8, max_size=40),
+    data=st.binary(max_size=2048),
+    where=st.floats(0, 1),
+)
+def test_planted_values_are_always_found(
+    tmp_path: Path, value: str, data: bytes, where: float
+) -> None:
+    assume(value not in "token planted (value redacted) blob.bin")  # our own words
+    at = int(len(data) * where)
+    blob = tmp_path / "blob.bin"
+    blob.write_bytes(data[:at] + value.encode() + data[at:])
+    result = scan_paths([blob], {"planted": value.encode()})
+    assert any(f.kind == "token planted" and f.offset == at for f in result.findings)
+    assert_no_leak(result, value)
