@@ -25,7 +25,11 @@ LITERALS = {
     "jwt": ("company", lambda: f"eyJ{_tok(12)}.eyJ{_tok(12)}.{_tok(12)}"),
     "github": (
         "company",
-        lambda: "ghp_" + "".join(secrets.choice(string.ascii_letters) for _ in range(36)),
+        lambda: (
+            "ghp_"
+            + "".join(secrets.choice(string.ascii_letters + string.digits) for _ in range(35))
+            + "7"
+        ),  # base62, as GitHub's are
     ),
     "aws": (
         "company",
