@@ -30,20 +30,16 @@ class Platform(str, Enum):
 
 @dataclass(frozen=True)
 class PlatformFacts:
-    installer_types: tuple[str, ...]  # what constructor 3.16 builds for this OS
-    default_types: tuple[str, ...]
     script_suffix: str  # post_install script kind
     conda_relpath: str  # the installed conda executable, relative to the prefix
     sep: str  # path separator inside the installed prefix
 
 
 FACTS: dict[OS, PlatformFacts] = {
-    OS.linux: PlatformFacts(("sh",), ("sh",), ".sh", "bin/conda", "/"),
-    OS.osx: PlatformFacts(("pkg", "sh"), ("pkg",), ".sh", "bin/conda", "/"),
-    OS.win: PlatformFacts(("exe",), ("exe",), ".bat", "Scripts\\conda.exe", "\\"),
+    OS.linux: PlatformFacts(".sh", "bin/conda", "/"),
+    OS.osx: PlatformFacts(".sh", "bin/conda", "/"),
+    OS.win: PlatformFacts(".bat", "Scripts\\conda.exe", "\\"),
 }
-
-ALL_PLATFORMS: tuple[Platform, ...] = tuple(Platform)
 
 # Where the CA bundle lands, relative to the installed prefix: a directory of our own so
 # it never collides with the openssl/ca-certificates packages' files.

@@ -6,16 +6,11 @@ so no value can run a command or change the meaning of the file around it.
 
 from __future__ import annotations
 
-import re
-
 from factory.errors import UnsafeValue
 
 # Characters Python's str.splitlines() breaks on. constructor splits construct.yaml with it
 # before parsing, so none of them may appear raw in a generated line.
 _LINE_BREAKS = frozenset("\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029")
-
-# conda-build's selector pattern as used by constructor 3.16: a line that matches is eval()'d.
-SELECTOR_PATTERN = re.compile(r"(.+?)\s*(#.*)?\[([^\[\]]+)\](?(2)[^\(\)]*)$")
 
 
 def has_control_chars(value: str) -> bool:

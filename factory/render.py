@@ -173,7 +173,6 @@ def _context(profile: Profile, platform: Platform, assets: dict[str, bytes]) -> 
         "installer_type": types[0] if len(types) == 1 else types,
         "installer_types": types,
         "channels": ch.build_channels(profile),
-        "build_channels": ch.build_channels(profile),
         "channels_remap": [r.model_dump() for r in profile.channels_remap],
         "installed_channels": ch.installed_channels(profile),
         "spec_groups": profile.packages.groups_for(platform),

@@ -53,6 +53,21 @@ def _version_tuple(text: str) -> tuple[int, ...]:
     return tuple(int(p) for p in match.group(1).split(".")) if match else ()
 
 
+def _conda_specs(profile: Profile, platform: Platform) -> list[str]:
+    return [s for s in profile.packages.specs_for(platform) if spec_name(s) == "conda"]
+
+
+def _conda_capped_below(profile: Profile, platform: Platform, minimum: tuple[int, ...]) -> str:
+    """The conda spec when it pins or caps conda below `minimum`, else ''."""
+    specs = _conda_specs(profile, platform)
+    if not specs:
+        return ""
+    constraint = specs[0][len(spec_name(specs[0])) :]
+    version = _version_tuple(constraint)
+    capped = version and ("<" in constraint or ">" not in constraint) and version < minimum
+    return specs[0] if capped else ""
+
+
 def _has_package(profile: Profile, platform: Platform, name: str) -> bool:
     return any(spec_name(s) == name for s in profile.packages.specs_for(platform))
 
@@ -148,13 +163,10 @@ def truststore(profile: Profile, sources: Sources) -> Iterator[Finding]:
     if profile.condarc.ssl_verify != "truststore":
         return
     for platform in profile.platforms:
-        specs = [s for s in profile.packages.specs_for(platform) if spec_name(s) == "conda"]
-        constraint = specs[0][len(spec_name(specs[0])) :] if specs else ""
-        version = _version_tuple(constraint)
-        if version and ("<" in constraint or ">" not in constraint) and version < (23, 9):
+        if spec := _conda_capped_below(profile, platform, (23, 9)):
             yield Finding(
                 ("condarc", "ssl_verify"),
-                f"truststore needs conda >=23.9 on {platform.value}; packages ask for `{specs[0]}`",
+                f"truststore needs conda >=23.9 on {platform.value}; packages ask for `{spec}`",
             )
             return
 
@@ -185,22 +197,18 @@ def initialize_conda(profile: Profile, sources: Sources) -> Iterator[Finding]:
     if not mode:
         return
     for platform in profile.platforms:
-        specs = [s for s in profile.packages.specs_for(platform) if spec_name(s) == "conda"]
-        if not specs:
+        if not _conda_specs(profile, platform):
             yield Finding(
                 ("install", "initialize_conda"), f"needs `conda` in packages for {platform.value}"
             )
             return
-        if mode == "condabin" and platform.os is not OS.win:
-            constraint = specs[0][len(spec_name(specs[0])) :]
-            version = _version_tuple(constraint)
-            if version and ("<" in constraint or ">" not in constraint) and version < (25, 5):
-                yield Finding(
-                    ("install", "initialize_conda"),
-                    f"condabin needs conda >=25.5.0 on {platform.value}; packages "
-                    f"ask for `{specs[0]}`",
-                )
-                return
+        spec = _conda_capped_below(profile, platform, (25, 5))
+        if mode == "condabin" and platform.os is not OS.win and spec:
+            yield Finding(
+                ("install", "initialize_conda"),
+                f"condabin needs conda >=25.5.0 on {platform.value}; packages ask for `{spec}`",
+            )
+            return
 
 
 def path_spaces(profile: Profile, sources: Sources) -> Iterator[Finding]:

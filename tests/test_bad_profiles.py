@@ -421,6 +421,42 @@ BAD: list[Bad] = [
         ("p.yaml:9:21: install.initialize_conda: needs `conda` in packages for linux-64",),
     ),
     Bad(
+        "condabin-with-old-conda",
+        """
+        name: T
+        version: "1"
+        platforms: [linux-64]
+        channels: [conda-forge]
+        packages:
+          specs:
+            base: [python, "conda <25"]
+        install:
+          initialize_conda: condabin
+        """,
+        (
+            "p.yaml:9:21: install.initialize_conda: condabin needs conda >=25.5.0 on "
+            "linux-64; packages ask for `conda <25`",
+        ),
+    ),
+    Bad(
+        "truststore-with-old-conda",
+        """
+        name: T
+        version: "1"
+        platforms: [linux-64]
+        channels: [conda-forge]
+        packages:
+          specs:
+            base: [python, "conda 23.5.*"]
+        condarc:
+          ssl_verify: truststore
+        """,
+        (
+            "p.yaml:9:15: condarc.ssl_verify: truststore needs conda >=23.9 on linux-64; "
+            "packages ask for `conda 23.5.*`",
+        ),
+    ),
+    Bad(
         "script-env-variable-with-quote",
         plus("""
             install:
