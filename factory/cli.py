@@ -1,8 +1,9 @@
 """The `installer-factory` command: parse arguments, call the library, print, pick the exit code.
 
 Heavy modules are imported inside the command handlers so `--help` and `validate` start fast.
-Exit codes: 0 success, 1 invalid input (profile, config, YAML), 2 usage, 3 output could not
-be written, 130 interrupted.
+Exit codes: 0 success, 1 invalid input (profile, config, YAML, missing token), 2 usage,
+3 output could not be written, 4 internal error, 5 a build failed, 6 constructor missing,
+130 interrupted.
 """
 
 from __future__ import annotations
@@ -23,9 +24,12 @@ DESCRIPTION = """\
 Turn organization profiles (YAML) into constructor projects for every platform.
 
 A profile declares the installer's name and release, packages, build channels and their
-remap to the internal mirror, the .condarc to ship, CA certificates and repository
-authentication. `render` writes one constructor project per platform; `validate` checks
-without writing.
+remap to the internal mirror, the .condarc to ship, CA certificates, repository
+authentication and tokens. `validate` checks without writing; `render` writes one
+constructor project per platform; `build` runs constructor on the platforms this host
+builds natively. build-matrix.yml lists what to build where: `matrix plan` shows the
+jobs, `matrix run` builds them here, `matrix ci` writes a GitHub Actions, GitLab CI or
+Azure Pipelines pipeline that builds every OS on its own runners.
 """
 
 EPILOG = """\
@@ -34,10 +38,14 @@ examples:
   installer-factory render profiles/acme-datasci-prod.yaml --output build
   installer-factory render acme-datasci-prod --platform win-64   (name found on profile_paths)
   installer-factory stamp profiles/acme-datasci-prod.yaml --month 2026-12
+  installer-factory build profiles/acme-datasci-prod.yaml --platform linux-64
+  installer-factory matrix plan
+  installer-factory matrix ci github --output .github/workflows/installers.yml
   installer-factory scan build/ --profile profiles/acme-datasci-prod.yaml
   installer-factory new --no-input --set profile=eng-ml --set installer_name=Eng-ML
 
-exit status: 0 ok, 1 invalid input, 2 usage error, 3 output not written, 130 interrupted
+exit status: 0 ok, 1 invalid input, 2 usage error, 3 output not written, 4 internal error,
+  5 a build failed, 6 constructor missing, 130 interrupted
 """
 
 
@@ -177,6 +185,44 @@ def _parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_config)
 
     p = add(
+        "build",
+        "render a profile and build its installers with constructor",
+        "Render, then run the real constructor for each platform this host builds\n"
+        "natively (Linux builds linux-64 or linux-aarch64, macOS its osx platform,\n"
+        "Windows win-64); other platforms are listed as skipped with the reason.\n"
+        "Tokens the profile bakes in or the solve needs are read from the environment\n"
+        "or files now and handed to constructor in a private temporary directory.\n"
+        "OUTPUT/<installer name>/<platform>/ gets the installers, <installer>.sha256,\n"
+        "build.log, build-report.json and the project that was built; a failed job\n"
+        "leaves its log and report in <platform>-failed/ and earlier output untouched.\n"
+        "Every output is scanned for tokens before success is reported.\n\n"
+        "exit status: 0 every job built or skipped, 5 a job failed, 6 constructor\n"
+        "missing, 1 invalid profile or missing token, 3 output not written",
+    )
+    p.add_argument("profile", metavar="PROFILE", help="profile file or name")
+    p.add_argument(
+        "--platform",
+        action="append",
+        choices=PLATFORMS,
+        metavar="PLATFORM",
+        help="only this platform (repeatable); default: the profile's platforms",
+    )
+    p.add_argument(
+        "--output", "-o", type=Path, metavar="DIR", help="output directory (default: dist/)"
+    )
+    p.add_argument(
+        "--installer-type",
+        choices=("sh", "pkg", "exe", "msi"),
+        help="build only this installer type (constructor --installer-type)",
+    )
+    p.add_argument(
+        "--constructor",
+        metavar="PATH",
+        help="constructor executable (default: $INSTALLER_FACTORY_CONSTRUCTOR, else PATH)",
+    )
+    p.set_defaults(func=cmd_build)
+
+    p = add(
         "stamp",
         "set a profile's release month or bump its rebuild letter",
         "Edit release.month (default: this month; clears the rebuild letter) or, with\n"
@@ -187,6 +233,10 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--month", metavar="YYYY-MM", help="release month")
     p.add_argument("--rebuild", action="store_true", help="next rebuild letter")
     p.set_defaults(func=cmd_stamp)
+
+    from factory.matrix_cli import add_matrix_parser
+
+    add_matrix_parser(sub, add)
     return parser
 
 
@@ -210,6 +260,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         emit("installer-factory: interrupted", err=True)
         return 130
+    except BrokenPipeError:
+        # the reader went away (`| head`): stop quietly, and keep Python's exit-time flush
+        # from failing on the same pipe
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141
     except Exception:  # a bug: report it, redacted, rather than a raw traceback
         import traceback
 
@@ -391,6 +448,98 @@ def cmd_render(args: argparse.Namespace) -> int:
     else:
         for target in targets:
             emit(target)
+    return 0
+
+
+def cmd_build(args: argparse.Namespace) -> int:
+    from factory.platforms import Platform
+
+    _, loaded = _load_all([args.profile])
+    item = loaded[0]
+    if item.layered.abstract:
+        raise ProfileInvalid(
+            [Problem(item.layered.location(("abstract",)), "abstract", "a base cannot be built")]
+        )
+    wanted = [Platform(p) for p in args.platform] if args.platform else item.profile.platforms
+    missing = [p.value for p in wanted if p not in item.profile.platforms]
+    if missing:
+        raise InputError(f"{item.profile.name} does not target {', '.join(missing)}")
+    results = run_builds(
+        [(item, p, args.installer_type) for p in wanted],
+        args.output or Path("dist"),
+        constructor=args.constructor,
+    )
+    return report_builds(results, args.json)
+
+
+def run_builds(
+    jobs: list[tuple[Any, Any, str | None]],
+    out_root: Path,
+    *,
+    constructor: str | None = None,
+) -> list[Any]:
+    """Build each (loaded profile, platform, installer type or None for all) job in turn;
+    a failure does not stop the rest. Progress and constructor's output go to stderr."""
+    from factory.build import (
+        BuildResult,
+        build_one,
+        constructor_version,
+        ensure_writable,
+        find_constructor,
+        native_skip_reason,
+    )
+    from factory.errors import display_path
+
+    exe, version = None, ""
+    if any(native_skip_reason(platform) is None for _, platform, _ in jobs):
+        exe = find_constructor(constructor)
+        version = constructor_version(exe)
+        ensure_writable(out_root)
+    results = []
+    for index, (item, platform, installer_type) in enumerate(jobs, start=1):
+        label = f"[{index}/{len(jobs)}] {item.profile.name} {platform.value}"
+        if exe is None or native_skip_reason(platform):
+            reason = native_skip_reason(platform) or ""
+            results.append(
+                BuildResult(
+                    profile=display_path(item.file),
+                    name=item.profile.name,
+                    version=item.profile.installer_version,
+                    platform=platform.value,
+                    status="skipped",
+                    reason=reason,
+                )
+            )
+        else:
+            emit(f"{label}: building with constructor {version}", err=True)
+            results.append(
+                build_one(
+                    item,
+                    platform,
+                    out_root,
+                    constructor=exe,
+                    version=version,
+                    installer_type=installer_type,
+                    on_line=lambda line: emit(f"  | {line}", err=True),
+                )
+            )
+        done = results[-1]
+        emit(f"{label}: {done.status}{': ' + done.reason if done.reason else ''}", err=True)
+    return results
+
+
+def report_builds(results: list[Any], as_json: bool) -> int:
+    failed = [r for r in results if r.status == "failed"]
+    if as_json:
+        _print_json({"ok": not failed, "jobs": [r.as_dict() for r in results]})
+    else:
+        for r in results:
+            files = ", ".join(i["file"] for i in r.installers) or "-"
+            where = f" in {r.directory}" if r.directory else ""
+            emit(f"{r.status:8} {r.name} {r.platform}: {files}{where}")
+    if failed:
+        emit(f"installer-factory: {len(failed)} build(s) failed", err=True)
+        return 5
     return 0
 
 

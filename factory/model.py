@@ -82,7 +82,27 @@ def _relpath(value: str) -> str:
     return _text(value)
 
 
+def _unix_abs_path(value: str) -> str:
+    if not value.startswith("/"):
+        raise ValueError("must be an absolute path (starting with /)")
+    return _text(value)
+
+
+_WIN_ABS = re.compile(r"^(?:[A-Za-z]:\\|\\\\)")
+
+
+def _win_abs_path(value: str) -> str:
+    if not _WIN_ABS.match(value):
+        raise ValueError(r"must be an absolute Windows path (C:\... or \\server\...)")
+    if not value.isascii() or any(c in value for c in '"%!*?<>|'):
+        # cmd.exe would expand % and !, and the others cannot be in a Windows path
+        raise ValueError('must be ASCII without " % ! * ? < > |')
+    return _text(value)
+
+
 Text = Annotated[str, AfterValidator(_text)]
+UnixAbsPath = Annotated[str, AfterValidator(_unix_abs_path)]
+WinAbsPath = Annotated[str, AfterValidator(_win_abs_path)]
 AnyText = Annotated[str, AfterValidator(_any_text)]
 EnvValue = Annotated[str, AfterValidator(_env_value)]  # "" is meaningful (e.g. disables a page)
 Spec = Annotated[str, AfterValidator(_spec)]
@@ -339,20 +359,65 @@ class Trust(Strict):
     )
 
 
+# Characters a token may hold when it is installed: conda puts it into URL paths
+# (`/t/<token>/`), and these need no escaping there, in sh or in cmd.exe.
+INSTALLED_TOKEN_PATTERN = r"^[A-Za-z0-9._~-]{8,1000}$"
+
+
+class TokenDeploy(Strict):
+    """Where the post-install step finds the token on the target machine (deploy time)."""
+
+    env: Annotated[str, StringConstraints(pattern=ENV_NAME_PATTERN)] | None = Field(
+        None, description="Environment variable the deployment tool sets for the installer."
+    )
+    unix_file: UnixAbsPath | None = Field(
+        None, description="Absolute path of a file holding the token on Linux and macOS."
+    )
+    win_file: WinAbsPath | None = Field(
+        None, description="Absolute path of a file holding the token on Windows."
+    )
+    remove_file: bool = Field(
+        False, description="Delete the token file once the token is installed."
+    )
+
+    @model_validator(mode="after")
+    def _some_source(self) -> TokenDeploy:
+        if self.env is None and self.unix_file is None and self.win_file is None:
+            raise ValueError("give `env`, `unix_file` or `win_file` (or several)")
+        return self
+
+
 class TokenSource(Strict):
-    """Where a token comes from at build time: never the token itself."""
+    """A repository token: where it comes from, never the token itself."""
 
     env: Annotated[str, StringConstraints(pattern=ENV_NAME_PATTERN)] | None = Field(
         None, description="Environment variable holding the token on the build machine."
     )
     file: FilePath | None = Field(
-        None, description="File holding the token (relative to this profile, or absolute)."
+        None, description="File holding the token on the build machine (relative to this "
+        "profile, or absolute)."
+    )
+    url: HttpUrl = Field(
+        description="The repository URL the token is for: conda sends it for every channel "
+        "under this prefix (e.g. https://repo.acme.example/)."
+    )
+    install: Literal["none", "bake", "deploy"] = Field(
+        "none",
+        description="none: used only by the build's solve; bake: built into the installer; "
+        "deploy: read on the target machine at install time (see `deploy`).",
+    )
+    deploy: TokenDeploy | None = Field(
+        None, description="Where the token is found at install time (install: deploy)."
     )
 
     @model_validator(mode="after")
-    def _one_source(self) -> TokenSource:
-        if (self.env is None) == (self.file is None):
-            raise ValueError("give exactly one of `env` or `file`")
+    def _sources(self) -> TokenSource:
+        if self.env is not None and self.file is not None:
+            raise ValueError("give only one of `env` or `file`")
+        if self.install != "deploy" and self.env is None and self.file is None:
+            raise ValueError("give `env` or `file`: where the build machine holds the token")
+        if (self.install == "deploy") != (self.deploy is not None):
+            raise ValueError("`deploy` is given exactly when `install: deploy`")
         return self
 
 

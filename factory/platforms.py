@@ -44,3 +44,9 @@ FACTS: dict[OS, PlatformFacts] = {
 # Where the CA bundle lands, relative to the installed prefix: a directory of our own so
 # it never collides with the openssl/ca-certificates packages' files.
 CA_BUNDLE_RELPATH = ("etc", "installer-factory", "ca-bundle.pem")
+
+# conda reads repository tokens from $BINSTAR_CONFIG_DIR/data/<quote_plus(url)>.token; the
+# post-install step points BINSTAR_CONFIG_DIR here. Baked tokens ride in the installer
+# under STAGED_TOKENS_RELPATH until the post-install step moves them there.
+BINSTAR_RELPATH = ("etc", "installer-factory", "binstar")
+STAGED_TOKENS_RELPATH = ("etc", "installer-factory", "tokens")

@@ -18,13 +18,23 @@ from factory import __version__, yamltext
 from factory import channels as ch
 from factory.certs import bundle
 from factory.model import Profile
-from factory.platforms import CA_BUNDLE_RELPATH, OS, Platform
+from factory.platforms import (
+    BINSTAR_RELPATH,
+    CA_BUNDLE_RELPATH,
+    OS,
+    STAGED_TOKENS_RELPATH,
+    Platform,
+)
 from factory.quoting import cmd_arg, sh_quote
 from factory.resources import templates_dir
+from factory.tokens import staged_name, token_file_name
 from factory.validate import LoadedProfile
 
 STAMP_FILE = ".installer-factory.json"
 CA_BUNDLE_FILE = "ca-bundle.pem"
+# Baked tokens are listed in construct.yaml but never written by render: `build` puts
+# them into a private copy of the project just before constructor runs.
+TOKENS_DIR = "tokens"
 
 # Which constructor keys matter on which OS (constructor-notes.md, "applies" column).
 _ALL = frozenset(OS)
@@ -158,10 +168,15 @@ def _context(profile: Profile, platform: Platform, assets: dict[str, bytes]) -> 
     os_ = platform.os
     facts = platform.facts
     types = profile.installer_types.for_os(os_)
-    needs_script = ch.scripts_use_bundle(profile) or profile.auth.psm is not None
+    tokens = _installed_tokens(profile, platform)
+    needs_script = ch.scripts_use_bundle(profile) or profile.auth.psm is not None or tokens
     extra_files = []
     if CA_BUNDLE_FILE in assets:
         extra_files.append({CA_BUNDLE_FILE: "/".join(CA_BUNDLE_RELPATH)})
+    for token in tokens:
+        if token["mode"] == "bake":
+            staged = "/".join((*STAGED_TOKENS_RELPATH, staged_name(token["name"])))
+            extra_files.append({f"{TOKENS_DIR}/{staged_name(token['name'])}": staged})
     license_file = next((k for k in assets if k.startswith("license/")), None)
     return {
         "tool_version": __version__,
@@ -190,7 +205,38 @@ def _context(profile: Profile, platform: Platform, assets: dict[str, bytes]) -> 
         "condarc_ssl_verify": ch.ca_bundle_in_use(profile),
         "bundle_env": ch.bundle_env_vars(profile),
         "psm": _psm(profile),
+        "tokens": tokens,
+        "binstar_dir": facts.sep.join(BINSTAR_RELPATH),
     }
+
+
+def _installed_tokens(profile: Profile, platform: Platform) -> list[dict[str, Any]]:
+    """What the post-install step needs to put each installed token in place."""
+    out = []
+    sep = platform.facts.sep
+    for name, token in sorted(profile.tokens.items()):
+        if token.install == "none":
+            continue
+        deploy = token.deploy
+        source: str | None = None
+        if token.install == "bake":
+            source = sep.join((*STAGED_TOKENS_RELPATH, staged_name(name)))
+        elif deploy is not None:
+            source = deploy.win_file if platform.os is OS.win else deploy.unix_file
+        file_name = token_file_name(token.url)
+        out.append(
+            {
+                "name": name,
+                "url": token.url,
+                "mode": token.install,
+                "file_name": file_name,
+                "file_name_bat": file_name.replace("%", "%%"),  # batch files halve %%
+                "source": source,  # bake: relative to the prefix; deploy: absolute or None
+                "env": deploy.env if deploy is not None else None,
+                "remove": token.install == "bake" or (deploy is not None and deploy.remove_file),
+            }
+        )
+    return out
 
 
 def _psm(profile: Profile) -> dict[str, Any] | None:

@@ -183,6 +183,14 @@ def conda_for_post_install(profile: Profile, sources: Sources) -> Iterator[Findi
                         f"{platform.value}: the post-install step runs `conda repo`",
                     )
                     return
+        installed = [n for n, t in profile.tokens.items() if t.install != "none"]
+        if installed and not _has_package(profile, platform, "conda"):
+            yield Finding(
+                ("tokens", installed[0], "install"),
+                f"needs `conda` in packages for {platform.value}: the post-install step "
+                "points conda at the installed token",
+            )
+            return
         if ch.scripts_use_bundle(profile) and not _has_package(profile, platform, "conda"):
             yield Finding(
                 ("ca_certs",),
@@ -349,6 +357,36 @@ def cmd_safe_values(profile: Profile, sources: Sources) -> Iterator[Finding]:
             yield Finding(path, f"cannot be passed safely to the Windows post-install: {exc}")
 
 
+def installed_tokens(profile: Profile, sources: Sources) -> Iterator[Finding]:
+    """One installed token per repository URL, and a deploy-time source on every OS."""
+    seen: dict[str, str] = {}
+    for name, token in profile.tokens.items():
+        if token.install == "none":
+            continue
+        url = ch.normalize(token.url)
+        if url in seen:
+            yield Finding(
+                ("tokens", name, "url"),
+                f"tokens `{seen[url]}` and `{name}` are both installed for {url}; "
+                "conda can use only one",
+            )
+        seen.setdefault(url, name)
+        deploy = token.deploy
+        if deploy is None or deploy.env is not None:
+            continue
+        systems = {p.os for p in profile.platforms}
+        if OS.win in systems and deploy.win_file is None:
+            yield Finding(
+                ("tokens", name, "deploy"),
+                "no source on Windows: give `env` or `win_file`",
+            )
+        if systems - {OS.win} and deploy.unix_file is None:
+            yield Finding(
+                ("tokens", name, "deploy"),
+                "no source on Linux/macOS: give `env` or `unix_file`",
+            )
+
+
 RULES = (
     version_present,
     lists_unique,
@@ -367,6 +405,7 @@ RULES = (
     files_exist,
     ca_certificates,
     cmd_safe_values,
+    installed_tokens,
 )
 
 

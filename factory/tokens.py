@@ -8,9 +8,30 @@ that does not hold the secrets.
 from __future__ import annotations
 
 import os
+import re
+from urllib.parse import quote_plus
 
+from factory.model import INSTALLED_TOKEN_PATTERN
 from factory.secrets import MIN_TOKEN_LENGTH
 from factory.validate import LoadedProfile
+
+_INSTALLABLE = re.compile(INSTALLED_TOKEN_PATTERN)
+
+
+def token_file_name(url: str) -> str:
+    """The file name conda looks for under $BINSTAR_CONFIG_DIR/data for this URL."""
+    return quote_plus(url) + ".token"
+
+
+def staged_name(name: str) -> str:
+    """Where a baked token sits in the project (and, under etc/installer-factory, in the
+    installation until the post-install step moves it)."""
+    return f"{name}.token"
+
+
+def installable(value: str) -> bool:
+    """Whether conda can put this token into a URL path as it is."""
+    return bool(_INSTALLABLE.match(value))
 
 
 def token_values(loaded: LoadedProfile) -> dict[str, str]:

@@ -23,10 +23,10 @@ def _umask() -> int:
     return current
 
 
-_DIR_MODE = 0o777 & ~_umask()
+DIR_MODE = 0o777 & ~_umask()
 
 
-def _check_ours(target: Path) -> None:
+def check_ours(target: Path) -> None:
     if not target.exists():
         return
     stamp = target / STAMP_FILE
@@ -46,13 +46,13 @@ def _check_ours(target: Path) -> None:
 def write_projects(projects: list[RenderedProject], out_dir: Path) -> list[Path]:
     targets = [project_dir(out_dir, p) for p in projects]
     for target in targets:
-        _check_ours(target)
+        check_ours(target)
     staged: list[tuple[Path, Path]] = []
     try:
         for project, target in zip(projects, targets, strict=True):
             target.parent.mkdir(parents=True, exist_ok=True)
             tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.new-", dir=target.parent))
-            tmp.chmod(_DIR_MODE)  # mkdtemp makes 0700; outputs are shared with build agents
+            tmp.chmod(DIR_MODE)  # mkdtemp makes 0700; outputs are shared with build agents
             staged.append((tmp, target))
             for rel, data in project.files.items():
                 file = tmp / rel
@@ -65,11 +65,12 @@ def write_projects(projects: list[RenderedProject], out_dir: Path) -> list[Path]
             shutil.rmtree(tmp, ignore_errors=True)
         raise OutputError(f"cannot write {display_path(out_dir)}: {exc.strerror or exc}") from None
     for tmp, target in staged:
-        _swap(tmp, target)
+        swap(tmp, target)
     return targets
 
 
-def _swap(new: Path, target: Path) -> None:
+def swap(new: Path, target: Path) -> None:
+    """Put `new` where `target` is, replacing it in one rename (old copy removed after)."""
     old = None
     if target.exists():
         old = Path(tempfile.mkdtemp(prefix=f".{target.name}.old-", dir=target.parent))

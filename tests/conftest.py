@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 import textwrap
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -112,3 +113,27 @@ packages:
       - python
       - conda
 """
+
+
+@pytest.fixture(scope="session")
+def wine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    """One warm wine prefix for the session; the first start takes several seconds."""
+    from scripts_support import Wine, wine_missing
+
+    reason = wine_missing()
+    if reason:
+        pytest.skip(reason)
+    session = Wine(tmp_path_factory.mktemp("wine"))
+    try:
+        session.start()
+        yield session
+    finally:
+        session.stop()
+
+
+@pytest.fixture(scope="session")
+def recorder(tmp_path_factory: pytest.TempPathFactory, wine: Any) -> Path:
+    """The MinGW-compiled recording conda.exe (also usable as any other recorded program)."""
+    from scripts_support import compile_recorder
+
+    return compile_recorder(tmp_path_factory.mktemp("recorder"))

@@ -457,6 +457,47 @@ BAD: list[Bad] = [
         ),
     ),
     Bad(
+        "two-installed-tokens-for-one-url",
+        plus("""
+            tokens:
+              a: {env: A_TOKEN, url: "https://repo.example/", install: bake}
+              b: {env: B_TOKEN, url: "https://repo.example", install: bake}
+        """),
+        (
+            "p.yaml:13:26: tokens.b.url: tokens `a` and `b` are both installed for "
+            "https://repo.example; conda can use only one",
+        ),
+    ),
+    Bad(
+        "deploy-token-without-a-windows-source",
+        plus("""
+            tokens:
+              repo:
+                url: "https://repo.example/"
+                install: deploy
+                deploy: {unix_file: /etc/acme/token}
+        """),
+        ("p.yaml:15:13: tokens.repo.deploy: no source on Windows: give `env` or `win_file`",),
+    ),
+    Bad(
+        "installed-token-without-conda",
+        """
+        name: T
+        version: "1"
+        platforms: [linux-64]
+        channels: [conda-forge]
+        packages:
+          specs:
+            base: [python]
+        tokens:
+          repo: {env: A_TOKEN, url: "https://repo.example/", install: bake}
+        """,
+        (
+            "p.yaml:9:63: tokens.repo.install: needs `conda` in packages for linux-64: the "
+            "post-install step points conda at the installed token",
+        ),
+    ),
+    Bad(
         "script-env-variable-with-quote",
         plus("""
             install:

@@ -12,7 +12,6 @@ import random
 import re
 import subprocess
 import tempfile
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +26,6 @@ from scripts_support import (
     Psm,
     Spec,
     Wine,
-    compile_recorder,
     expected_calls,
     fixed_hostile_spec,
     hostile_spec,
@@ -35,7 +33,6 @@ from scripts_support import (
     make_install,
     read_log,
     render,
-    wine_missing,
     wine_path,
     write_profile,
 )
@@ -51,25 +48,6 @@ WIN = Platform.win_64
 @pytest.fixture(scope="session")
 def cert() -> bytes:
     return make_certificate()
-
-
-@pytest.fixture(scope="session")
-def wine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Wine]:
-    """One warm wine prefix for the session; the first start takes several seconds."""
-    reason = wine_missing()
-    if reason:
-        pytest.skip(reason)
-    session = Wine(tmp_path_factory.mktemp("wine"))
-    try:
-        session.start()
-        yield session
-    finally:
-        session.stop()
-
-
-@pytest.fixture(scope="session")
-def recorder(tmp_path_factory: pytest.TempPathFactory, wine: Wine) -> Path:
-    return compile_recorder(tmp_path_factory.mktemp("recorder"))
 
 
 def prepare(

@@ -7,6 +7,7 @@ The exact argv of every call is compared with what the profile asks for.
 
 from __future__ import annotations
 
+import secrets
 import shutil
 import subprocess
 import tempfile
@@ -165,6 +166,7 @@ def test_hostile_script_passes_syntax_checks_and_shellcheck(
 @pytest.mark.parametrize("name", ["acme-datasci-prod", "acme-datasci-dev"])
 def test_example_scripts_run(name: str, shell: str, tmp_path: Path) -> None:
     profile, projects = _example_scripts(name)
+    token = "example-" + secrets.token_hex(8)
     spec = spec_of(profile)
     ran = 0
     for platform, project in projects.items():
@@ -178,7 +180,15 @@ def test_example_scripts_run(name: str, shell: str, tmp_path: Path) -> None:
             text = constructor_pkg_jinja(text)
         script.write_text(text)
         install = make_install(root, project)
-        assert_success(run(shell, script, install, spec, platform), install, spec)
+        # the example's deploy-time token, handed over as the deployment tool would
+        given = {t.deploy.env: token for t in profile.tokens.values() if t.deploy and t.deploy.env}
+        result = run(shell, script, install, spec, platform, **given)
+        assert result.returncode == 0, result.stderr
+        prefix = str(install.prefix)
+        binstar = f"BINSTAR_CONFIG_DIR={prefix}/etc/installer-factory/binstar"
+        tail = [["env", "config", "vars", "set", "-p", prefix, binstar]] if given else []
+        assert install.calls() == expected_calls(spec, prefix, "/") + tail
+        assert token.encode() not in result.stdout + result.stderr
         ran += 1
     assert ran == 4  # linux-64, linux-aarch64, osx-64, osx-arm64
 

@@ -18,7 +18,10 @@ def _render_all(cli, tmp_path: Path, monkeypatch) -> tuple[str, Path, Path]:
     profiles = tmp_path / "profiles"
     shutil.copytree(PROFILES, profiles)
     declared = profiles / "acme-datasci-prod.yaml"
-    declared.write_text(declared.read_text() + "tokens:\n  repo: {env: ACME_REPO_TOKEN}\n")
+    declared.write_text(
+        declared.read_text()
+        + "tokens:\n  repo: {env: ACME_REPO_TOKEN, url: 'https://repo.acme.example/'}\n"
+    )
     out = tmp_path / "build"
     result = cli("render", *(profiles / f"{name}.yaml" for name in EXAMPLES), "-o", out)
     assert result.code == 0, result.err

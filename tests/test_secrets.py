@@ -8,11 +8,12 @@ import string
 from pathlib import Path
 
 import pytest
-from conftest import MINIMAL
+from conftest import MINIMAL, REPO
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from factory.secrets import REDACTED, looks_like_token, redact, redact_data
+from factory.tokens import installable
 
 
 def _tok(n: int = 32) -> str:
@@ -73,9 +74,24 @@ def test_ordinary_profiles_are_not_mistaken_for_secrets():
 @pytest.mark.parametrize(
     ("source", "message"),
     [
-        ("{}", "give exactly one of `env` or `file`"),
-        ("{env: A_TOKEN, file: t.txt}", "give exactly one of `env` or `file`"),
-        ("{env: 'not valid'}", "has characters that are not allowed here"),
+        ("{url: 'https://r.example/'}", "give `env` or `file`: where the build machine holds"),
+        ("{env: A_TOKEN, file: t.txt, url: 'https://r.example/'}", "give only one of `env`"),
+        ("{env: 'not valid', url: 'https://r.example/'}", "has characters that are not allowed"),
+        ("{env: A_TOKEN}", "url: required"),
+        ("{url: 'https://r.example/', install: deploy}", "`deploy` is given exactly when"),
+        (
+            "{env: A, url: 'https://r.example/', deploy: {env: B}}",
+            "`deploy` is given exactly when",
+        ),
+        ("{url: 'https://r.example/', install: deploy, deploy: {}}", "give `env`, `unix_file`"),
+        (
+            "{url: 'https://r.example/', install: deploy, deploy: {unix_file: rel/t}}",
+            "must be an absolute path",
+        ),
+        (
+            "{url: 'https://r.example/', install: deploy, deploy: {win_file: 'C:\\a%b'}}",
+            "must be ASCII without",
+        ),
     ],
 )
 def test_token_sources_are_checked(source: str, message: str, cli, write, tmp_path, monkeypatch):
@@ -114,13 +130,20 @@ def test_token_values_are_never_printed(token: str, cli, tmp_path: Path, monkeyp
     root = tmp_path / secrets.token_hex(4)
     root.mkdir()
     monkeypatch.chdir(root)
-    declared = MINIMAL.lstrip("\n") + "tokens:\n  repo: {env: ACME_REPO_TOKEN}\n"
+    declared = (
+        MINIMAL.lstrip("\n")
+        + "tokens:\n  repo: {env: ACME_REPO_TOKEN, url: 'https://repo.acme.example/'}\n"
+    )
     cases = {
         "key.yaml": declared + f"{json.dumps(token)}: 1\n",
         "licence.yaml": declared + f"license_file: {json.dumps(token + '.txt')}\n",
         "extends.yaml": f"extends: {json.dumps(token)}\n" + declared,
         "ok.yaml": declared,
+        "bake.yaml": declared.replace("'}", "', install: bake}"),
     }
+    # builds run the recording constructor stand-in, which prints every token it is given
+    monkeypatch.setenv("PATH", f"{REPO / 'tests' / 'standins'}:/usr/bin:/bin")
+    monkeypatch.setenv("RECORDER_DIR", str(root / "records"))
     for name, text in cases.items():
         (root / name).write_text(text, encoding="utf-8")
     runs = [
@@ -132,7 +155,18 @@ def test_token_values_are_never_printed(token: str, cli, tmp_path: Path, monkeyp
         cli("render", "--json", "ok.yaml", "-o", "out"),
         cli("validate", token),
         cli("config", "--json"),
+        cli("build", "ok.yaml", "-o", "built", "--platform", "linux-64"),
+        cli("build", "--json", "bake.yaml", "-o", "baked", "--platform", "linux-64"),
     ]
     for result in runs:
         assert token not in result.out + result.err, result
     assert runs[0].code == 1 and runs[5].code == 0
+    # 5: a short random value can turn up by chance in the installer's bytes (tar headers
+    # are full of "0000000"), and the scan then stops the build, as it should
+    assert runs[8].code in (0, 5), runs[8].err
+    # a baked token is built in when conda can use it, else refused with exit 1
+    assert runs[9].code in ((0, 5) if installable(token) else (1,)), runs[9].err
+    logs = list(root.glob("built/T/linux-64*/build.log"))
+    assert len(logs) == 1 and "with token ***" in logs[0].read_text(encoding="utf-8")
+    for log in root.glob("*/T/linux-64*/build*"):
+        assert token not in log.read_text(encoding="utf-8", errors="replace"), log

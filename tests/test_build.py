@@ -1,0 +1,273 @@
+"""`installer-factory build`: the constructor call contract, outputs, skips and token hygiene.
+
+constructor itself cannot be installed here, so a recording stand-in
+(tests/standins/constructor) is put on PATH: it records its argv, the project it was
+given and the token directory conda would read, prints the tokens it sees (as a chatty
+tool might), and packs the project into a small .sh "installer".
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote_plus
+
+import pytest
+from conftest import REPO
+
+from factory.build import host_platform, native_skip_reason
+from factory.platforms import Platform
+from factory.scan import scan_paths
+
+STANDINS = REPO / "tests" / "standins"
+BUILT = host_platform()
+pytestmark = pytest.mark.skipif(BUILT is None, reason="this host builds no target platform")
+
+BAKED = "bakedTok-" + "7f3a9c2e5d1b8a64"
+SOLVE = "solveTok-" + "0c4e8b2a6f9d1357"
+DEPLOY_URL = "https://mirror.acme.example/"
+
+
+def profile_text(platforms: list[str], *, bake: bool = True) -> str:
+    tokens = """
+tokens:
+  solve: {env: SOLVE_TOKEN, url: "https://repo.anaconda.example/"}
+  later:
+    url: "https://mirror.acme.example/"
+    install: deploy
+    deploy: {env: ACME_TOKEN, unix_file: /etc/acme/token, win_file: 'C:\\ProgramData\\t.txt'}
+"""
+    if bake:
+        tokens += '  baked: {env: BAKED_TOKEN, url: "https://repo.acme.example/", install: bake}\n'
+    return f"""
+name: Tok
+version: "1"
+platforms: {json.dumps(platforms)}
+channels: [conda-forge]
+packages:
+  specs:
+    base: [python, conda]
+{tokens}"""
+
+
+@pytest.fixture
+def standin(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
+    records = tmp_path / "records"
+    monkeypatch.setenv("PATH", f"{STANDINS}:{Path('/usr/bin')}:{Path('/bin')}")
+    monkeypatch.setenv("RECORDER_DIR", str(records))
+    monkeypatch.setenv("BAKED_TOKEN", BAKED)
+    monkeypatch.setenv("SOLVE_TOKEN", SOLVE)
+    monkeypatch.delenv("INSTALLER_FACTORY_CONSTRUCTOR", raising=False)
+    monkeypatch.chdir(tmp_path)
+    return records
+
+
+def calls(records: Path) -> list[dict[str, Any]]:
+    return [json.loads(p.read_text()) for p in sorted(records.glob("call-*.json"))]
+
+
+def test_build_calls_constructor_with_the_project_and_tokens(standin: Path, cli, write) -> None:
+    assert BUILT is not None
+    write("p.yaml", profile_text([BUILT.value]))
+    result = cli("build", "p.yaml", "--output", "out")
+    assert result.code == 0, result.err
+    (call,) = calls(standin)
+    argv = call["argv"]
+    project = Path(argv[0])
+    assert argv[1:] == ["--output-dir", argv[2], "--platform", BUILT.value]
+    assert Path(argv[2]).parent == project.parent  # both in the private work directory
+    # the project as rendered, plus the baked token where construct.yaml lists it
+    assert "construct.yaml" in call["project"]
+    assert call["project"]["tokens/baked.token"] == {"text": BAKED, "mode": "0o600"}
+    assert "tokens/baked.token" in call["project"]["construct.yaml"]["text"]
+    # every token held here, where conda's HTTP layer looks for the URL it belongs to
+    assert call["binstar"] == {
+        f"data/{quote_plus('https://repo.anaconda.example/')}.token": {
+            "text": SOLVE,
+            "mode": "0o600",
+        },
+        f"data/{quote_plus('https://repo.acme.example/')}.token": {
+            "text": BAKED,
+            "mode": "0o600",
+        },
+    }
+    assert not project.exists(), "the private work directory (with tokens) must be gone"
+
+
+def test_installer_type_is_passed_when_one_is_asked(standin: Path, cli, write) -> None:
+    assert BUILT is not None
+    write("p.yaml", profile_text([BUILT.value]))
+    assert cli("build", "p.yaml", "--installer-type", "sh").code == 0
+    (call,) = calls(standin)
+    assert call["argv"][-2:] == ["--installer-type", "sh"]
+
+
+def test_build_outputs_checksum_log_report_and_project(standin: Path, cli, write) -> None:
+    assert BUILT is not None
+    write("p.yaml", profile_text([BUILT.value]))
+    result = cli("build", "p.yaml", "--output", "out", "--json")
+    assert result.code == 0, result.err
+    directory = Path("out") / "Tok" / BUILT.value
+    installer = directory / "Tok-installer.sh"
+    digest = hashlib.sha256(installer.read_bytes()).hexdigest()
+    assert (directory / "Tok-installer.sh.sha256").read_text() == f"{digest}  Tok-installer.sh\n"
+    report = json.loads((directory / "build-report.json").read_text())
+    assert report["status"] == "ok" and report["exit_status"] == 0
+    assert report["platform"] == BUILT.value and report["name"] == "Tok"
+    assert report["constructor_version"] == "3.16.3"
+    assert report["installers"] == [
+        {
+            "installer_type": "sh",
+            "file": "Tok-installer.sh",
+            "size": installer.stat().st_size,
+            "sha256": digest,
+        }
+    ]
+    assert report["duration_seconds"] >= 0 and report["scan"] == {"ok": True, "findings": []}
+    assert "constructor stand-in: done" in (directory / "build.log").read_text()
+    assert (directory / "project" / "construct.yaml").is_file()
+    assert not (directory / "project" / "tokens").exists()
+    printed = json.loads(result.out)
+    assert printed["ok"] is True
+    assert [j["status"] for j in printed["jobs"]] == ["ok"]
+
+
+def test_no_token_in_any_output_but_the_baked_one_in_the_installer(
+    standin: Path, cli, write
+) -> None:
+    assert BUILT is not None
+    write("p.yaml", profile_text([BUILT.value]))
+    result = cli("build", "p.yaml", "--output", "out")
+    assert result.code == 0, result.err
+    for value in (BAKED, SOLVE):
+        assert value not in result.out + result.err
+    log = (Path("out") / "Tok" / BUILT.value / "build.log").read_text()
+    assert "with token ***" in log and BAKED not in log and SOLVE not in log
+    known = {"tokens.baked": BAKED.encode(), "tokens.solve": SOLVE.encode()}
+    directory = Path("out") / "Tok" / BUILT.value
+    others = [p for p in directory.iterdir() if p.suffix != ".sh"]
+    assert scan_paths(others, known).findings == []
+    installer = scan_paths([directory / "Tok-installer.sh"], known, shapes=False)
+    # the baked token is inside, where the post-install step picks it up; nothing else
+    assert {f.kind for f in installer.findings} == {"token tokens.baked"}
+    assert all(f.member and "tokens/baked.token" in f.member for f in installer.findings)
+
+
+def test_a_planted_token_fails_the_build_and_keeps_earlier_output(
+    standin: Path, cli, write, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert BUILT is not None
+    write("p.yaml", profile_text([BUILT.value]))
+    assert cli("build", "p.yaml", "--output", "out").code == 0
+    good = Path("out") / "Tok" / BUILT.value
+    before = {p.name: p.read_bytes() for p in good.iterdir() if p.is_file()}
+
+    monkeypatch.setenv("RECORDER_PLANT", "1")
+    result = cli("build", "p.yaml", "--output", "out")
+    assert result.code == 5
+    assert "scan found" in result.err
+    failed = Path("out") / "Tok" / f"{BUILT.value}-failed"
+    report = json.loads((failed / "build-report.json").read_text())
+    assert report["status"] == "failed" and not report["scan"]["ok"]
+    assert any(f["kind"] == "token tokens.solve" for f in report["scan"]["findings"])
+    assert not list(failed.glob("*.sh")), "an installer that leaks is not kept"
+    assert {p.name: p.read_bytes() for p in good.iterdir() if p.is_file()} == before
+    assert SOLVE not in (failed / "build-report.json").read_text()
+
+
+def test_a_failing_constructor_is_reported_and_later_jobs_still_run(
+    standin: Path, write, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from factory.cli import run_builds
+    from factory.validate import load_profile
+
+    assert BUILT is not None
+    first = load_profile(write("a.yaml", profile_text([BUILT.value], bake=False)))
+    second = load_profile(
+        write("b.yaml", profile_text([BUILT.value], bake=False).replace("name: Tok", "name: B"))
+    )
+    monkeypatch.setenv("RECORDER_EXIT", "3")
+    results = run_builds([(first, BUILT, None), (second, BUILT, None)], Path("out"))
+    assert [r.status for r in results] == ["failed", "failed"]
+    assert results[0].exit_status == 3 and results[0].reason == "constructor exited with 3"
+    assert len(calls(standin)) == 2
+    monkeypatch.setenv("RECORDER_EXIT", "0")
+    assert [r.status for r in run_builds([(second, BUILT, None)], Path("out"))] == ["ok"]
+    assert not (Path("out") / "B" / f"{BUILT.value}-failed").exists()
+
+
+def test_other_platforms_are_skipped_with_the_reason(standin: Path, cli, write) -> None:
+    everything = ["linux-64", "linux-aarch64", "osx-64", "osx-arm64", "win-64"]
+    write("p.yaml", profile_text(everything))
+    result = cli("build", "p.yaml", "--json")
+    assert result.code == 0, result.err
+    jobs = {j["platform"]: j for j in json.loads(result.out)["jobs"]}
+    assert BUILT is not None
+    assert jobs.pop(BUILT.value)["status"] == "ok"
+    for platform, job in jobs.items():
+        assert job["status"] == "skipped"
+        assert job["reason"] == native_skip_reason(Platform(platform))
+        assert "built natively on" in job["reason"]
+    assert len(calls(standin)) == 1
+
+
+def test_missing_constructor_says_how_to_get_it(
+    standin: Path, cli, write, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert BUILT is not None
+    monkeypatch.setenv("PATH", "/usr/bin:/bin")
+    write("p.yaml", profile_text([BUILT.value]))
+    result = cli("build", "p.yaml", "--output", "out")
+    assert result.code == 6
+    assert "conda install -c conda-forge constructor" in result.err
+    assert not Path("out").exists()
+
+
+def test_missing_baked_token_is_an_input_error(
+    standin: Path, cli, write, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert BUILT is not None
+    monkeypatch.delenv("BAKED_TOKEN")
+    write("p.yaml", profile_text([BUILT.value]))
+    result = cli("build", "p.yaml", "--output", "out")
+    assert result.code == 1
+    assert "token baked: nothing usable in $BAKED_TOKEN" in result.err
+    assert calls(standin) == []
+    assert not (Path("out") / "Tok" / BUILT.value).exists()
+
+
+MATRIX = """
+constructor: "3.16.3"
+output: dist
+builds:
+  - profile: a.yaml
+  - profile: b.yaml
+    platforms: [{host}, win-64]
+"""
+
+
+def test_matrix_run_builds_what_this_host_can_and_lists_the_rest(
+    standin: Path, cli, write, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert BUILT is not None
+    everything = ["linux-64", "linux-aarch64", "osx-64", "osx-arm64", "win-64"]
+    write("a.yaml", profile_text(everything, bake=False))
+    write("b.yaml", profile_text([BUILT.value, "win-64"]).replace("name: Tok", "name: B"))
+    write("build-matrix.yml", MATRIX.format(host=BUILT.value))
+    result = cli("matrix", "run", "--json")
+    assert result.code == 0, result.err
+    jobs = [(j["name"], j["platform"], j["status"]) for j in json.loads(result.out)["jobs"]]
+    expected = [("Tok", p, "ok" if p == BUILT.value else "skipped") for p in everything]
+    expected += [("B", p, "ok" if p == BUILT.value else "skipped") for p in (BUILT.value, "win-64")]
+    assert sorted(jobs) == sorted(expected)
+    assert len(calls(standin)) == 2
+    assert (Path("dist") / "B" / BUILT.value / "build-report.json").is_file()
+
+    monkeypatch.setenv("RECORDER_EXIT", "2")
+    failed = cli("matrix", "run")
+    assert failed.code == 5
+    assert len(calls(standin)) == 4, "a failing job does not stop the next one"
+    assert "2 build(s) failed" in failed.err
+    assert failed.out.count("failed ") == 2 and failed.out.count("skipped ") == 5
