@@ -172,6 +172,15 @@ def _unit_context(matrix: LoadedMatrix, unit: BuildUnit, engine: Engine) -> dict
         "sign_macos": platform.os is OS.osx and any(matrix.signs(platform, t) for t in types),
         "token_envs": sorted({t.env for t in tokens if t.env}),
         "deploy_envs": sorted(set(deploy_envs)),
+        # (variable or "", file) of deploy-time tokens read from a file on Linux/macOS
+        "deploy_files": sorted(
+            {
+                (t.deploy.env or "", t.deploy.unix_file)
+                for t in tokens
+                if t.deploy and t.deploy.unix_file
+            }
+        ),
+        "installed_tokens": sum(1 for t in tokens if t.install != "none"),
         "ca_bundle": bool(profile.ca_certs),
         "channels_b64": _b64_lines(installed_channels(profile)),
         "hashed": hashed,

@@ -191,3 +191,13 @@ def test_rehash_bad_reports(tmp_path: Path, cli, report, message):
     result = cli("rehash", tmp_path)
     assert result.code == 1
     assert message in result.err
+
+
+def test_readme_shows_the_real_plan(cli, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The README's `matrix plan` example is this command's output on the bundled file."""
+    monkeypatch.chdir(REPO)
+    result = cli("matrix", "plan")
+    assert result.code == 0, result.err
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    shown = readme.split("$ installer-factory matrix plan\n", 1)[1].split("```", 1)[0]
+    assert shown == result.out + result.err

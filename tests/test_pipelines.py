@@ -341,3 +341,63 @@ def test_install_test_fails_when_the_checksum_is_stale(hostile_matrix, tmp_path)
     result = subprocess.run(["bash", "-c", script], cwd=tmp_path, capture_output=True, text=True)
     assert result.returncode != 0
     assert "FAILED" in result.stdout + result.stderr
+
+
+def test_install_test_hands_over_a_deploy_token_and_checks_it(tmp_path, monkeypatch):
+    """Without the secret (a fork's pull request) the test job still installs: a placeholder
+    token goes where the profile's deploy section says, and the installed token is counted."""
+    handed = tmp_path / "mdm" / "token"
+    (tmp_path / "profiles").mkdir()
+    (tmp_path / "profiles" / "dep.yaml").write_text(
+        textwrap.dedent(
+            f"""
+            name: Odd
+            version: "1"
+            platforms: [linux-64]
+            channels: [conda-forge]
+            condarc:
+              channels:
+                - "{HOSTILE}"
+            packages: {{specs: {{base: [python, conda]}}}}
+            tokens:
+              repo:
+                url: "https://mirror.example/"
+                install: deploy
+                deploy: {{env: ODD_DEPLOY_TOKEN, unix_file: "{handed}"}}
+            """
+        ).lstrip()
+    )
+    matrix = tmp_path / "build-matrix.yml"
+    matrix.write_text('constructor: "3.16.3"\nbuilds:\n  - profile: profiles/dep.yaml\n')
+    script = _unit_test_script(matrix, "test_odd_linux_64")
+    folder = tmp_path / "dist" / "Odd" / "linux-64"
+    _fake_build(folder, condarc=True)
+    installer = folder / "Odd-1-Linux-x86_64.sh"
+    # the stand-in installs what it is given, as the post-install step would
+    installer.write_text(
+        installer.read_text().replace("__TOKEN__", "")
+        + 'mkdir -p "$prefix/etc/installer-factory/binstar/data"\n'
+        + 'printf %s "${ODD_DEPLOY_TOKEN:-}" > "$prefix/etc/installer-factory/binstar/data/t.token"\n'
+        + f'cp "$prefix/etc/installer-factory/binstar/data/t.token" {tmp_path}/seen\n'
+    )
+    subprocess.run(
+        f"sha256sum {installer.name} > {installer.name}.sha256", shell=True, cwd=folder, check=True
+    )
+    env = {k: v for k, v in os.environ.items() if k != "ODD_DEPLOY_TOKEN"}
+    result = subprocess.run(
+        ["bash", "-c", script], cwd=tmp_path, capture_output=True, text=True, env=env
+    )
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "seen").read_text() == "installer-factory-ci-placeholder"
+    assert handed.read_text() == "installer-factory-ci-placeholder"
+
+    # an installer that installs no token fails the check
+    installer.write_text(installer.read_text().replace("binstar/data/t.token", "elsewhere"))
+    subprocess.run(
+        f"sha256sum {installer.name} > {installer.name}.sha256", shell=True, cwd=folder, check=True
+    )
+    result = subprocess.run(
+        ["bash", "-c", script], cwd=tmp_path, capture_output=True, text=True, env=env
+    )
+    assert result.returncode != 0
+    assert "expected 1 installed token(s)" in result.stderr
