@@ -215,11 +215,7 @@ def _parser() -> argparse.ArgumentParser:
         choices=("sh", "pkg", "exe", "msi"),
         help="build only this installer type (constructor --installer-type)",
     )
-    p.add_argument(
-        "--constructor",
-        metavar="PATH",
-        help="constructor executable (default: $INSTALLER_FACTORY_CONSTRUCTOR, else PATH)",
-    )
+    constructor_option(p)
     p.set_defaults(func=cmd_build)
 
     p = add(
@@ -238,6 +234,14 @@ def _parser() -> argparse.ArgumentParser:
 
     add_matrix_parser(sub, add)
     return parser
+
+
+def constructor_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--constructor",
+        metavar="PATH",
+        help="constructor executable (default: $INSTALLER_FACTORY_CONSTRUCTOR, else PATH)",
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -9,7 +9,6 @@ listed profile is loaded too, and its own problems are reported with the matrix'
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -22,6 +21,7 @@ from factory.loader import Path_, load_yaml_file
 from factory.locate import format_path, problems_from_validation
 from factory.platforms import OS, Platform
 from factory.secrets import looks_like_token
+from factory.validate import literal_tokens
 
 DEFAULT_MATRIX = Path("build-matrix.yml")
 
@@ -228,7 +228,8 @@ def load_matrix(file: Path) -> LoadedMatrix:
     """Every problem at once in ProfileInvalid; InputError when the file cannot be read."""
     doc = load_yaml_file(file)
     where = Layered(data=doc.data, values=doc.values, keys=doc.keys, chain=[file])
-    tokens = list(_literal_tokens(where))
+    keep = "in the CI engine's secret store and name the secret here"
+    tokens = list(literal_tokens(where, "build-matrix.yml", keep))
     token_paths = {p.path for p in tokens}
     problems = list(tokens)
     try:
@@ -245,20 +246,6 @@ def load_matrix(file: Path) -> LoadedMatrix:
     if problems:
         raise ProfileInvalid(problems)
     return matrix
-
-
-def _literal_tokens(where: Layered) -> Iterator[Problem]:
-    def walk(node: Any, path: Path_) -> Iterator[Problem]:
-        if isinstance(node, dict):
-            for key, value in node.items():
-                yield from walk(value, (*path, key))
-        elif isinstance(node, list):
-            for index, value in enumerate(node):
-                yield from walk(value, (*path, index))
-        elif isinstance(node, str) and looks_like_token(node):
-            yield Problem(where.location(path), format_path(path), _TOKEN_MESSAGE)
-
-    yield from walk(where.data, ())
 
 
 def _check_signing(model: MatrixFile, where: Layered) -> list[Problem]:

@@ -22,6 +22,7 @@ MATRIX_HELP = "build-matrix.yml to read (default: ./build-matrix.yml)"
 
 def add_matrix_parser(sub: Any, add: Callable[..., argparse.ArgumentParser]) -> None:
     """Add `matrix` (with `plan` and `ci`) and `rehash` to the top-level subparsers."""
+    from factory.cli import constructor_option
     from factory.pipelines import ENGINES, TARGET_FILES
 
     p = add(
@@ -68,11 +69,7 @@ def add_matrix_parser(sub: Any, add: Callable[..., argparse.ArgumentParser]) -> 
     run.add_argument(
         "--output", "-o", type=Path, metavar="DIR", help="default: the matrix's `output`"
     )
-    run.add_argument(
-        "--constructor",
-        metavar="PATH",
-        help="constructor executable (default: $INSTALLER_FACTORY_CONSTRUCTOR, else PATH)",
-    )
+    constructor_option(run)
     run.add_argument("--json", action="store_true", help="print one JSON document on stdout")
     p.set_defaults(func=cmd_matrix)
 

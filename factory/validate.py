@@ -49,7 +49,7 @@ def load_profile(file: Path, *, search_paths: Iterable[Path] = ()) -> LoadedProf
     if layered.abstract:
         # a base leaves identity to the profiles that extend it; check everything else
         data = {**ABSTRACT_PLACEHOLDERS, **data}
-    problems: list[Problem] = list(_literal_tokens(layered))
+    problems: list[Problem] = list(literal_tokens(layered))
     set_aside: list[Path_] = []
     try:
         profile: Profile | None = Profile.model_validate(data)
@@ -76,9 +76,11 @@ def load_profile(file: Path, *, search_paths: Iterable[Path] = ()) -> LoadedProf
     return LoadedProfile(file, layered, profile, sources, sorted(problems))
 
 
-def _literal_tokens(layered: Layered) -> Iterator[Problem]:
-    """A profile is committed to version control: it names where a token comes from,
-    never the token. The value itself is never repeated in the message."""
+def literal_tokens(
+    layered: Layered, what: str = "a profile", keep: str = "in the build's environment"
+) -> Iterator[Problem]:
+    """A committed file names where a token comes from, never the token. The value itself
+    is never repeated in the message."""
 
     def walk(node: Any, path: Path_) -> Iterator[Problem]:
         if isinstance(node, dict):
@@ -91,8 +93,8 @@ def _literal_tokens(layered: Layered) -> Iterator[Problem]:
             yield Problem(
                 layered.location(path),
                 format_path(path),
-                f"looks like a secret ({kind}); a profile must not contain "
-                "tokens or passwords: keep them in the build's environment",
+                f"looks like a secret ({kind}); {what} must not contain tokens or "
+                f"passwords: keep them {keep}",
             )
 
     yield from walk(layered.data, ())

@@ -159,9 +159,9 @@ CASES = [
         "    password: ghp_abcdefghijklmnopqrstuvwxyz0123456789\n"
         "builds:\n  - profile: ok.yaml\n",
         [
-            "build-matrix.yml:5:15: signing.windows.password: looks like a secret value; "
-            "build-matrix.yml is committed: name the CI secret that holds it instead "
-            "(e.g. WINDOWS_SIGNING_PFX_PASSWORD)",
+            "build-matrix.yml:5:15: signing.windows.password: looks like a secret (GitHub "
+            "token); build-matrix.yml must not contain tokens or passwords: keep them in the "
+            "CI engine's secret store and name the secret here",
         ],
     ),
     (
@@ -263,7 +263,7 @@ def test_secret_value_is_never_repeated(workdir: Path, cli):
     result = cli("matrix", "plan", "--json")
     assert result.code == 1
     assert token not in result.out + result.err
-    assert "looks like a secret value" in result.err
+    assert "looks like a secret (GitHub token)" in result.err
 
 
 def test_yaml_syntax_error_is_one_located_line(workdir: Path, cli):

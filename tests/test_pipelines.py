@@ -375,10 +375,11 @@ def test_install_test_hands_over_a_deploy_token_and_checks_it(tmp_path, monkeypa
     installer = folder / "Odd-1-Linux-x86_64.sh"
     # the stand-in installs what it is given, as the post-install step would
     installer.write_text(
-        installer.read_text().replace("__TOKEN__", "")
-        + 'mkdir -p "$prefix/etc/installer-factory/binstar/data"\n'
-        + 'printf %s "${ODD_DEPLOY_TOKEN:-}" > "$prefix/etc/installer-factory/binstar/data/t.token"\n'
-        + f'cp "$prefix/etc/installer-factory/binstar/data/t.token" {tmp_path}/seen\n'
+        installer.read_text()
+        + 'data="$prefix/etc/installer-factory/binstar/data"\n'
+        + 'mkdir -p "$data"\n'
+        + 'printf %s "${ODD_DEPLOY_TOKEN:-}" > "$data/t.token"\n'
+        + f'cp "$data/t.token" {tmp_path}/seen\n'
     )
     subprocess.run(
         f"sha256sum {installer.name} > {installer.name}.sha256", shell=True, cwd=folder, check=True
@@ -392,7 +393,7 @@ def test_install_test_hands_over_a_deploy_token_and_checks_it(tmp_path, monkeypa
     assert handed.read_text() == "installer-factory-ci-placeholder"
 
     # an installer that installs no token fails the check
-    installer.write_text(installer.read_text().replace("binstar/data/t.token", "elsewhere"))
+    installer.write_text(installer.read_text().replace('"$data/t.token"', '"$prefix/elsewhere"'))
     subprocess.run(
         f"sha256sum {installer.name} > {installer.name}.sha256", shell=True, cwd=folder, check=True
     )
