@@ -28,8 +28,10 @@ from typing import Any
 
 from factory import __version__
 from factory.errors import FactoryError, InputError, OutputError, display_path
+from factory.lockfile import usable_lock
 from factory.platforms import OS, Platform
 from factory.render import STAMP_FILE, TOKENS_DIR, render_project
+from factory.sbom import sbom_text
 from factory.scan import scan_paths
 from factory.secrets import redact, redact_data, secret_environment
 from factory.tokens import installable, staged_name, token_file_name, token_values
@@ -43,6 +45,7 @@ INSTALL_HINT = (
 )
 INSTALLER_SUFFIXES = {".sh": "sh", ".pkg": "pkg", ".exe": "exe", ".msi": "msi"}
 REPORT_FILE = "build-report.json"
+SBOM_FILE = "sbom.cdx.json"
 LOG_FILE = "build.log"
 FAILED_SUFFIX = "-failed"
 
@@ -207,6 +210,7 @@ def build_one(
     constructor: Path,
     version: str,
     installer_type: str | None = None,
+    allow_stale: bool = False,
     on_line: Callable[[str], None] | None = None,
 ) -> BuildResult:
     """Build one platform's installers; never raises for a failed constructor run."""
@@ -226,7 +230,8 @@ def build_one(
     values = token_values(loaded)
     baked = baked_tokens(loaded, values)
     secrets = sorted({*values.values(), *secret_environment().values()}, key=len, reverse=True)
-    project = render_project(loaded, target)
+    lock = usable_lock(loaded.file, profile, [target], allow_stale)
+    project = render_project(loaded, target, lock)
     final = output_dir(out_root, profile.name, target)
     failed_dir = final.with_name(final.name + FAILED_SUFFIX)
     for existing in (final, failed_dir):
@@ -254,6 +259,10 @@ def build_one(
             file = staged / "project" / rel
             file.parent.mkdir(parents=True, exist_ok=True)
             file.write_bytes(data)
+        locked = lock.platforms.get(target.value) if lock is not None else None
+        if locked is not None:
+            sbom = sbom_text(profile.name, result.version, target.value, locked.packages)
+            (staged / SBOM_FILE).write_text(sbom, encoding="utf-8")
         try:
             command = constructor_command(constructor, project_dir, out_tmp, target, installer_type)
             env = {**os.environ, "BINSTAR_CONFIG_DIR": str(binstar)}

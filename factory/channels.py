@@ -31,6 +31,21 @@ def build_channels(profile: Profile) -> list[str]:
     return out
 
 
+# conda's `defaults` on a machine with no .condarc of its own
+DEFAULTS = ("https://repo.anaconda.com/pkgs/main", "https://repo.anaconda.com/pkgs/r")
+DEFAULTS_WIN = ("https://repo.anaconda.com/pkgs/msys2",)
+CHANNEL_ALIAS = "https://conda.anaconda.org"
+
+
+def channel_urls(channel: str, subdir: str) -> list[str]:
+    """The base URLs a profile's channel stands for (names go through conda's alias)."""
+    if "://" in channel:
+        return [channel.rstrip("/")]
+    if channel == "defaults":
+        return list(DEFAULTS) + (list(DEFAULTS_WIN) if subdir.startswith("win-") else [])
+    return [f"{CHANNEL_ALIAS}/{channel}"]
+
+
 def installed_channels(profile: Profile) -> list[str]:
     """The channel list installed machines use: explicit, or the build channels remapped."""
     if profile.condarc.channels is not None:

@@ -117,6 +117,11 @@ def _parser() -> argparse.ArgumentParser:
         metavar="DIR",
         help="output directory (default: config output_dir, else build/)",
     )
+    p.add_argument(
+        "--allow-stale",
+        action="store_true",
+        help="use a lock even when the profile changed after it was made",
+    )
     p.set_defaults(func=cmd_render)
 
     p = add(
@@ -216,6 +221,11 @@ def _parser() -> argparse.ArgumentParser:
         help="build only this installer type (constructor --installer-type)",
     )
     constructor_option(p)
+    p.add_argument(
+        "--allow-stale",
+        action="store_true",
+        help="use a lock even when the profile changed after it was made",
+    )
     p.set_defaults(func=cmd_build)
 
     p = add(
@@ -230,8 +240,10 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--rebuild", action="store_true", help="next rebuild letter")
     p.set_defaults(func=cmd_stamp)
 
+    from factory.lock_cli import add_lock_parser
     from factory.matrix_cli import add_matrix_parser
 
+    add_lock_parser(sub, add)
     add_matrix_parser(sub, add)
     return parser
 
@@ -348,8 +360,14 @@ def _load_all(refs: list[str]) -> tuple[Any, list[Any]]:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
+    from factory.lockfile import lock_warnings
+
     _, loaded = _load_all(args.profiles)
     warnings = [w for item in loaded for w in item.warnings]
+    for item in loaded:
+        if not item.layered.abstract:
+            where = item.layered.location(("packages",))
+            warnings += lock_warnings(item.file, item.profile, where)
     for warning in warnings:
         emit(warning, err=True)
     failed = bool(args.strict and warnings)
@@ -386,6 +404,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 def cmd_render(args: argparse.Namespace) -> int:
     from factory.locate import format_path
+    from factory.lockfile import usable_lock
     from factory.platforms import Platform
     from factory.render import render_project
     from factory.writer import write_projects
@@ -423,9 +442,15 @@ def cmd_render(args: argparse.Namespace) -> int:
     for warning in (w for item in loaded for w in item.warnings):
         emit(warning, err=True)
     out_dir = args.output or settings.output_dir
+    locks = {
+        id(item): usable_lock(
+            item.file, item.profile, [p for i, p in jobs if i is item], args.allow_stale
+        )
+        for item, _ in jobs
+    }
     projects = []
     for index, (item, platform) in enumerate(jobs, start=1):
-        projects.append(render_project(item, platform))
+        projects.append(render_project(item, platform, locks[id(item)]))
         if not args.json:
             emit(
                 f"[{index}/{len(jobs)}] rendered {item.profile.name} for {platform.value}",
@@ -472,6 +497,7 @@ def cmd_build(args: argparse.Namespace) -> int:
         [(item, p, args.installer_type) for p in wanted],
         args.output or Path("dist"),
         constructor=args.constructor,
+        allow_stale=args.allow_stale,
     )
     return report_builds(results, args.json)
 
@@ -481,6 +507,7 @@ def run_builds(
     out_root: Path,
     *,
     constructor: str | None = None,
+    allow_stale: bool = False,
 ) -> list[Any]:
     """Build each (loaded profile, platform, installer type or None for all) job in turn;
     a failure does not stop the rest. Progress and constructor's output go to stderr."""
@@ -524,6 +551,7 @@ def run_builds(
                     constructor=exe,
                     version=version,
                     installer_type=installer_type,
+                    allow_stale=allow_stale,
                     on_line=lambda line: emit(f"  | {line}", err=True),
                 )
             )

@@ -8,14 +8,13 @@ as cli.py imports this module.
 from __future__ import annotations
 
 import argparse
-import os
 import sys
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from factory.errors import OutputError, display_path
+from factory.errors import display_path
+from factory.writer import write_bytes_atomic
 
 MATRIX_HELP = "build-matrix.yml to read (default: ./build-matrix.yml)"
 
@@ -141,7 +140,7 @@ def _ci(args: argparse.Namespace) -> int:
     if args.output is None:
         sys.stdout.write(text)  # names of secrets only, never values: no redaction needed
         return 0
-    write_atomic(args.output, text)
+    write_bytes_atomic(args.output, text.encode())
     emit(f"wrote {display_path(args.output)}", err=True)
     return 0
 
@@ -164,20 +163,3 @@ def cmd_rehash(args: argparse.Namespace) -> int:
             state = "updated" if item.changed else "unchanged"
             emit(f"{item.sha256}  {item.file}  ({item.size} bytes, {state})")
     return 0
-
-
-def write_atomic(target: Path, text: str) -> None:
-    """Write the whole file next to its target, then rename it into place."""
-    try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
-    except OSError as exc:
-        raise OutputError(f"cannot write {display_path(target)}: {exc.strerror or exc}") from None
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, target)
-    except OSError as exc:
-        Path(tmp).unlink(missing_ok=True)
-        raise OutputError(f"cannot write {display_path(target)}: {exc.strerror or exc}") from None

@@ -394,8 +394,9 @@ class TokenSource(Strict):
         None, description="Environment variable holding the token on the build machine."
     )
     file: FilePath | None = Field(
-        None, description="File holding the token on the build machine (relative to this "
-        "profile, or absolute)."
+        None,
+        description="File holding the token on the build machine (relative to this "
+        "profile, or absolute).",
     )
     url: HttpUrl = Field(
         description="The repository URL the token is for: conda sends it for every channel "

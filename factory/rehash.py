@@ -12,13 +12,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from factory.errors import InputError, OutputError, display_path
+from factory.errors import InputError, display_path
+from factory.writer import write_bytes_atomic
 
 REPORT = "build-report.json"
 _CHUNK = 1 << 20
@@ -84,21 +83,8 @@ def rehash(directory: Path) -> list[Rehashed]:
         entry["sha256"], entry["size"] = sha256, size
         results.append(Rehashed(name, sha256, size, changed))
     for item in results:
-        _write_atomic(directory / f"{item.file}.sha256", checksum_line(item.sha256, item.file))
-    _write_atomic(report_file, json.dumps(report, indent=2, sort_keys=True) + "\n")
+        write_bytes_atomic(
+            directory / f"{item.file}.sha256", checksum_line(item.sha256, item.file).encode()
+        )
+    write_bytes_atomic(report_file, (json.dumps(report, indent=2, sort_keys=True) + "\n").encode())
     return results
-
-
-def _write_atomic(target: Path, text: str) -> None:
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
-        if target.exists():  # keep the old file's permissions (mkstemp makes 0600)
-            os.chmod(tmp, target.stat().st_mode & 0o777)
-        else:
-            os.chmod(tmp, 0o644)
-        os.replace(tmp, target)
-    except OSError as exc:
-        Path(tmp).unlink(missing_ok=True)
-        raise OutputError(f"cannot write {display_path(target)}: {exc.strerror or exc}") from None

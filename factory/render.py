@@ -6,6 +6,7 @@ The Jinja environment is built once, with StrictUndefined and only explicit cont
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import math
@@ -17,6 +18,7 @@ from typing import Any
 from factory import __version__, yamltext
 from factory import channels as ch
 from factory.certs import bundle
+from factory.lockfile import LockData, PlatformLock, channel_labels, pins
 from factory.model import Profile
 from factory.platforms import (
     BINSTAR_RELPATH,
@@ -101,12 +103,22 @@ def environment() -> Any:
     return env
 
 
-def render_project(loaded: LoadedProfile, platform: Platform) -> RenderedProject:
+def render_project(
+    loaded: LoadedProfile, platform: Platform, lock: LockData | None = None
+) -> RenderedProject:
+    """With a lock, construct.yaml pins every locked record exactly instead of the specs."""
     profile = loaded.profile
     project = RenderedProject(name=profile.name, platform=platform)
     assets = _assets(loaded, platform)
+    locked = lock.platforms.get(platform.value) if lock is not None else None
     base = _context(profile, platform, assets)
-    base["input_hash"] = project.input_hash = _input_hash(profile, platform, assets)
+    if locked is not None:
+        labels = channel_labels(ch.build_channels(profile), platform)
+        base["spec_groups"] = [("locked", pins(locked.packages, labels))]
+        base["spec_count"] = len(locked.packages)
+    base["locked"] = locked is not None
+    project.input_hash = _input_hash(profile, platform, assets, locked)
+    base["input_hash"] = project.input_hash
     env = environment()
     files: dict[str, bytes] = dict(assets)
     if base["post_install"]:
@@ -153,13 +165,17 @@ def _assets(loaded: LoadedProfile, platform: Platform) -> dict[str, bytes]:
     return out
 
 
-def _input_hash(profile: Profile, platform: Platform, assets: dict[str, bytes]) -> str:
-    payload = {
+def _input_hash(
+    profile: Profile, platform: Platform, assets: dict[str, bytes], locked: PlatformLock | None
+) -> str:
+    payload: dict[str, Any] = {
         "tool": __version__,
         "platform": platform.value,
         "profile": profile.model_dump(mode="json"),
         "assets": {k: hashlib.sha256(v).hexdigest() for k, v in sorted(assets.items())},
     }
+    if locked is not None:
+        payload["lock"] = [dataclasses.astuple(r) for r in locked.packages]
     text = json.dumps(payload, sort_keys=True, separators=(",", ":"), default=str)
     return hashlib.sha256(text.encode()).hexdigest()
 

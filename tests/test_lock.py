@@ -1,0 +1,305 @@
+"""`lock`, `lock --update`, `lock --diff`, stale locks, locked renders, `doctor` and `sbom`,
+against real local channels built at run time (tests/channels.py) and reached as file://
+URLs: every platform is solved from this one Linux machine."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import constructor_reader
+import pytest
+from channels import PLATFORM_SUBDIRS, Pkg, filtered_copy, make_channel, standard_packages
+
+from factory.lock import Change, diff
+from factory.lockfile import LockData, Locked, PlatformLock, read_lock
+
+
+def everywhere(name: str, version: str, *depends: str, build: str = "0") -> list[Pkg]:
+    return [Pkg(name, version, build, depends=depends, subdir=s) for s in PLATFORM_SUBDIRS]
+
+
+SMALL = [
+    *everywhere("app", "1.0", "lib >=1"),
+    *everywhere("lib", "1.0"),
+    *everywhere("tool", "1.0"),
+    *everywhere("conda", "24.11.0"),
+]
+NEWER = [*everywhere("lib", "1.1"), *everywhere("tool", "1.1")]
+
+
+def profile_text(channel: str, specs: list[str], platforms: str = "") -> str:
+    return f"""
+name: Locked
+version: "1"
+{platforms or "platforms: [linux-64, linux-aarch64, osx-64, osx-arm64, win-64]"}
+channels: ["{channel}"]
+condarc: {{channels: [internal]}}
+packages:
+  specs:
+    base: {json.dumps(specs)}
+"""
+
+
+@pytest.fixture(scope="module")
+def standard(tmp_path_factory: pytest.TempPathFactory) -> str:
+    return make_channel(tmp_path_factory.mktemp("standard"), standard_packages())
+
+
+@pytest.fixture
+def cache(tmp_path: Path) -> Path:
+    return tmp_path / "cache"
+
+
+def lock(cli, profile: Path, cache: Path, *extra: object):
+    return cli("lock", profile, "--cache-dir", cache, *extra)
+
+
+def records(profile: Path, platform: str) -> dict[str, Locked]:
+    data = read_lock(profile.with_name(profile.stem + ".lock.yaml"))
+    assert data is not None
+    return {r.name: r for r in data.platforms[platform].packages}
+
+
+# --- locking ------------------------------------------------------------------------------
+
+
+def test_all_five_platforms_lock_from_one_machine(standard: str, cli, write, cache) -> None:
+    profile = write("p.yaml", profile_text(standard, ["python 3.12.*", "conda", "numpy", "pandas"]))
+    result = lock(cli, profile, cache)
+    assert result.code == 0, result.err
+    data = read_lock(profile.with_name("p.lock.yaml"))
+    assert data is not None
+    assert sorted(data.platforms) == sorted(PLATFORM_SUBDIRS)
+    for platform, entry in data.platforms.items():
+        got = {r.name: r for r in entry.packages}
+        assert got["python"].version.startswith("3.12.")
+        assert {"conda", "numpy", "pandas"} <= set(got)
+        assert all(r.subdir in (platform, "noarch") for r in entry.packages)
+        assert all(
+            len(r.sha256) == 64 and r.channel == standard.rstrip("/") for r in entry.packages
+        )
+        assert f"{platform}: {len(entry.packages)} package(s)" in result.out
+
+
+def test_a_lock_is_byte_identical_across_runs(standard: str, cli, write, tmp_path) -> None:
+    specs = ["python 3.12.*", "conda", "numpy"]
+    first = write("a/p.yaml", profile_text(standard, specs))
+    second = write("b/p.yaml", profile_text(standard, specs))
+    assert lock(cli, first, tmp_path / "c1").code == 0
+    assert lock(cli, second, tmp_path / "c2").code == 0
+    text = first.with_name("p.lock.yaml").read_bytes()
+    assert text == second.with_name("p.lock.yaml").read_bytes()
+    again = lock(cli, first, tmp_path / "c1")
+    assert again.code == 0 and "unchanged" in again.err
+    assert first.with_name("p.lock.yaml").read_bytes() == text
+
+
+def test_virtual_packages_come_from_the_platform_and_the_command_line(
+    standard: str, cli, write, cache
+) -> None:
+    profile = write("p.yaml", profile_text(standard, ["cuda-only"], "platforms: [linux-64]"))
+    refused = lock(cli, profile, cache)
+    assert refused.code == 1
+    assert "__cuda" in refused.err and "doctor" in refused.err
+    allowed = lock(cli, profile, cache, "--virtual-package", "__cuda=12.4")
+    assert allowed.code == 0, allowed.err
+    lock_text = profile.with_name("p.lock.yaml").read_text()
+    assert '"__cuda=12.4=0"' in lock_text and '"__glibc=2.17=0"' in lock_text
+
+
+# --- update and diff ----------------------------------------------------------------------
+
+
+@pytest.fixture
+def moving(tmp_path: Path, write) -> tuple[Path, Path]:
+    """A channel that gains newer lib and tool after the first lock."""
+    root = tmp_path / "moving"
+    url = make_channel(root, SMALL)
+    profile = write("m.yaml", profile_text(url, ["app", "tool"], "platforms: [linux-64, win-64]"))
+    return root, profile
+
+
+def test_update_lets_only_the_named_packages_move(moving, cli, cache) -> None:
+    root, profile = moving
+    assert lock(cli, profile, cache).code == 0
+    make_channel(root, SMALL + NEWER)
+
+    updated = lock(cli, profile, cache, "--max-age", "0", "--update", "lib")
+    assert updated.code == 0, updated.err
+    for platform in ("linux-64", "win-64"):
+        got = records(profile, platform)
+        assert got["lib"].version == "1.1" and got["tool"].version == "1.0"
+        assert got["app"].version == "1.0"
+    assert updated.out.count("~ lib 1.0 0 -> 1.1 0 (upgraded)") == 2
+    assert "tool" not in updated.out
+
+    everything = lock(cli, profile, cache, "--max-age", "0")
+    assert everything.code == 0
+    assert records(profile, "linux-64")["tool"].version == "1.1"
+
+
+def test_update_of_a_package_that_is_not_locked_is_refused(moving, cli, cache) -> None:
+    _, profile = moving
+    assert lock(cli, profile, cache).code == 0
+    result = lock(cli, profile, cache, "--update", "nosuch")
+    assert result.code == 1 and "not in the linux-64 lock: nosuch" in result.err
+
+
+def test_diff_shows_what_would_change_and_writes_nothing(moving, cli, cache) -> None:
+    root, profile = moving
+    assert lock(cli, profile, cache).code == 0
+    before = profile.with_name("m.lock.yaml").read_bytes()
+    make_channel(root, SMALL + NEWER)
+    shown = lock(cli, profile, cache, "--max-age", "0", "--diff", "--json")
+    assert shown.code == 0, shown.err
+    changes = json.loads(shown.out)["platforms"]["linux-64"]["changes"]
+    assert {(c["kind"], c["name"], c["old"], c["new"]) for c in changes} == {
+        ("upgraded", "lib", "1.0 0", "1.1 0"),
+        ("upgraded", "tool", "1.0 0", "1.1 0"),
+    }
+    assert profile.with_name("m.lock.yaml").read_bytes() == before
+
+
+def _lock(*entries: tuple[str, str, str]) -> LockData:
+    packages = [
+        Locked(n, v, b, "file:///c", "linux-64", f"{n}.conda", "", "", 1) for n, v, b in entries
+    ]
+    digest = "0" * 64
+    return LockData(["file:///c"], "strict", {"linux-64": PlatformLock([], [], digest, packages)})
+
+
+def test_diff_names_every_kind_of_change() -> None:
+    old = _lock(("a", "1.0", "0"), ("b", "2.0", "0"), ("c", "1.0", "0"), ("d", "1.0", "0"))
+    new = _lock(("b", "1.9", "0"), ("c", "1.0", "1"), ("d", "1.10", "0"), ("e", "0.1", "0"))
+    assert diff(old, new)["linux-64"] == [
+        Change("removed", "a", "1.0 0", None),
+        Change("downgraded", "b", "2.0 0", "1.9 0"),
+        Change("rebuilt", "c", "1.0 0", "1.0 1"),
+        Change("upgraded", "d", "1.0 0", "1.10 0"),  # version order, not text order
+        Change("added", "e", None, "0.1 0"),
+    ]
+
+
+# --- stale locks and locked renders -------------------------------------------------------
+
+
+def test_render_pins_exactly_the_locked_records(standard: str, cli, write, cache, tmp_path) -> None:
+    profile = write("p.yaml", profile_text(standard, ["python 3.12.*", "conda", "numpy"]))
+    assert lock(cli, profile, cache).code == 0
+    result = cli("render", profile, "-o", tmp_path / "out")
+    assert result.code == 0, result.err
+    for platform in PLATFORM_SUBDIRS:
+        text = (tmp_path / "out" / "Locked" / platform / "construct.yaml").read_text()
+        data = constructor_reader.parse(text)
+        assert constructor_reader.schema_errors(data) == []
+        expected = sorted(
+            f"{standard.rstrip('/')}::{r.name}=={r.version}={r.build}"
+            for r in records(profile, platform).values()
+        )
+        assert sorted(data["specs"]) == expected
+
+
+def test_a_stale_lock_is_noticed(standard: str, cli, write, cache, tmp_path) -> None:
+    profile = write("p.yaml", profile_text(standard, ["python 3.12.*", "conda"]))
+    assert lock(cli, profile, cache).code == 0
+    assert cli("validate", "--strict", profile).code == 0
+    profile.write_text(profile_text(standard, ["python 3.12.*", "conda", "numpy"]))
+
+    checked = cli("validate", profile)
+    assert checked.code == 0
+    assert "warning: p.lock.yaml is stale for linux-64, linux-aarch64" in checked.err
+    assert cli("validate", "--strict", profile).code == 1
+
+    refused = cli("render", profile, "-o", tmp_path / "out")
+    assert refused.code == 1 and "stale for linux-64" in refused.err
+    assert not (tmp_path / "out").exists()
+    allowed = cli("render", profile, "-o", tmp_path / "out", "--allow-stale")
+    assert allowed.code == 0
+    text = (tmp_path / "out" / "Locked" / "linux-64" / "construct.yaml").read_text()
+    assert "::numpy==" not in text  # the old lock's pins: numpy was not in it
+
+
+# --- doctor -------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def filtered(standard: str, tmp_path_factory: pytest.TempPathFactory) -> str:
+    """A corporate mirror that dropped pandas altogether and numpy 2.x (a CVE policy, say)."""
+    source = Path(standard.removeprefix("file://"))
+
+    def drop(record: dict) -> bool:
+        return record["name"] == "pandas" or (
+            record["name"] == "numpy" and record["version"].startswith("2.")
+        )
+
+    return filtered_copy(source, tmp_path_factory.mktemp("filtered"), drop)
+
+
+def test_doctor_names_exactly_what_the_filtered_channel_lacks(
+    standard: str, filtered: str, cli, write, cache
+) -> None:
+    specs = ["python 3.12.*", "conda", "numpy >=2", "pandas"]
+    profile = write("p.yaml", profile_text(filtered, specs, "platforms: [linux-64, osx-arm64]"))
+    alone = cli("doctor", profile, "--cache-dir", cache)
+    assert alone.code == 1
+    assert "numpy >=2: no candidate matches; the channels have 1.26.4" in alone.out
+    assert "pandas: no package of that name in the build channels" in alone.out
+
+    result = cli("doctor", profile, "--cache-dir", cache, "--reference-channel", standard, "--json")
+    assert result.code == 1
+    for platform in json.loads(result.out)["platforms"]:
+        assert not platform["ok"]
+        missing = {(m["name"], m["version"]) for m in platform["missing_from_channels"]}
+        assert {name for name, _ in missing} == {"numpy", "pandas"}
+        assert all(m["channel"] == standard.rstrip("/") for m in platform["missing_from_channels"])
+        assert next(v for n, v in missing if n == "numpy").startswith("2.")
+
+
+def test_doctor_says_when_everything_solves(standard: str, cli, write, cache) -> None:
+    profile = write("p.yaml", profile_text(standard, ["python 3.12.*", "numpy"]))
+    result = cli("doctor", profile, "--cache-dir", cache)
+    assert result.code == 0, result.out
+    assert result.out.count("solves (") == 5
+
+
+def test_doctor_explains_a_conflict(standard: str, cli, write, cache) -> None:
+    profile = write(
+        "p.yaml",
+        profile_text(standard, ["python 3.11.*", "python_abi 3.12.*"], "platforms: [win-64]"),
+    )
+    result = cli("doctor", profile, "--cache-dir", cache)
+    assert result.code == 1
+    assert "win-64: does not solve" in result.out
+    assert "python 3.11" in result.out and "python_abi 3.12" in result.out
+    assert "no candidate" not in result.out  # both exist; they just do not go together
+
+
+# --- SBOM ---------------------------------------------------------------------------------
+
+
+def test_sbom_is_cyclonedx_and_lists_every_locked_record(
+    standard: str, cli, write, cache, tmp_path
+) -> None:
+    from cyclonedx.schema import SchemaVersion
+    from cyclonedx.validation.json import JsonStrictValidator
+
+    profile = write("p.yaml", profile_text(standard, ["python 3.12.*", "numpy"]))
+    assert lock(cli, profile, cache).code == 0
+    out = tmp_path / "sbom"
+    result = cli("sbom", profile, "--output", out, "--platform", "osx-arm64")
+    assert result.code == 0, result.err
+    file = out / "Locked-1-osx-arm64.cdx.json"
+    text = file.read_text()
+    assert JsonStrictValidator(SchemaVersion.V1_5).validate_str(text) is None
+    bom = json.loads(text)
+    locked = records(profile, "osx-arm64")
+    assert {(c["name"], c["version"]) for c in bom["components"]} == {
+        (r.name, r.version) for r in locked.values()
+    }
+    for component in bom["components"]:
+        record = locked[component["name"]]
+        assert {"alg": "SHA-256", "content": record.sha256} in component["hashes"]
+        assert component["purl"].startswith(f"pkg:conda/{record.name}@{record.version}?build=")
+    again = cli("sbom", profile, "--output", out, "--platform", "osx-arm64")
+    assert again.code == 0 and file.read_text() == text
