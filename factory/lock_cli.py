@@ -154,9 +154,9 @@ def _overrides(values: list[str]) -> dict[str, str]:
 
 def cmd_lock(args: argparse.Namespace) -> int:
     from factory.cli import _print_json, emit
+    from factory.files import write_bytes_atomic
     from factory.lock import lock_profile
     from factory.lockfile import dump_lock, lock_path, read_lock
-    from factory.writer import write_bytes_atomic
 
     item, platforms = _profile(args)
     path = lock_path(item.file)
@@ -251,9 +251,9 @@ def cmd_doctor(args: argparse.Namespace) -> int:
 
 def cmd_sbom(args: argparse.Namespace) -> int:
     from factory.cli import _print_json, emit
+    from factory.files import write_bytes_atomic
     from factory.lockfile import lock_path, read_lock, stale_platforms
     from factory.sbom import sbom_text
-    from factory.writer import write_bytes_atomic
 
     item, platforms = _profile(args)
     path = lock_path(item.file)

@@ -14,15 +14,14 @@ from pathlib import Path
 from typing import Any
 
 from factory.errors import display_path
-from factory.writer import write_bytes_atomic
 
 MATRIX_HELP = "build-matrix.yml to read (default: ./build-matrix.yml)"
 
 
 def add_matrix_parser(sub: Any, add: Callable[..., argparse.ArgumentParser]) -> None:
     """Add `matrix` (with `plan` and `ci`) and `rehash` to the top-level subparsers."""
+    from factory.ci_engines import ENGINES, TARGET_FILES
     from factory.cli import constructor_option
-    from factory.pipelines import ENGINES, TARGET_FILES
 
     p = add(
         "matrix",
@@ -140,6 +139,8 @@ def _ci(args: argparse.Namespace) -> int:
     if args.output is None:
         sys.stdout.write(text)  # names of secrets only, never values: no redaction needed
         return 0
+    from factory.files import write_bytes_atomic
+
     write_bytes_atomic(args.output, text.encode())
     emit(f"wrote {display_path(args.output)}", err=True)
     return 0

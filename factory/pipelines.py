@@ -18,28 +18,21 @@ import os
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 from factory import __version__
 from factory.channels import installed_channels
+from factory.ci_engines import TARGET_FILES, Engine
 from factory.matrix import DEFAULT_RUNNERS, LoadedMatrix, job_slug
 from factory.plan import BuildUnit, build_units
 from factory.platforms import OS, Platform
 from factory.quoting import sh_quote, yaml_str
 from factory.resources import templates_dir
 
-Engine = Literal["github", "gitlab", "azure"]
-ENGINES: tuple[Engine, ...] = ("github", "gitlab", "azure")
 TEMPLATES: dict[Engine, str] = {
     "github": "github.yml.j2",
     "gitlab": "gitlab-ci.yml.j2",
     "azure": "azure-pipelines.yml.j2",
-}
-# where each engine looks for its pipeline (shown in the generated header)
-TARGET_FILES: dict[Engine, str] = {
-    "github": ".github/workflows/installers.yml",
-    "gitlab": ".gitlab-ci.yml",
-    "azure": "azure-pipelines.yml",
 }
 
 PYTHON = "3.12"  # for installer-factory itself, beside constructor in the CI environment

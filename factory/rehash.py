@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from factory.errors import InputError, display_path
-from factory.writer import write_bytes_atomic
+from factory.files import write_bytes_atomic
 
 REPORT = "build-report.json"
 _CHUNK = 1 << 20

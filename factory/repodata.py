@@ -23,7 +23,7 @@ from pathlib import Path
 from urllib.parse import unquote, urlparse
 
 from factory.errors import InputError
-from factory.writer import write_bytes_atomic
+from factory.files import write_bytes_atomic
 
 CACHE_ENV = "INSTALLER_FACTORY_CACHE_DIR"
 DEFAULT_MAX_AGE = 15 * 60  # seconds an entry is trusted without asking the server

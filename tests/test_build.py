@@ -271,3 +271,28 @@ def test_matrix_run_builds_what_this_host_can_and_lists_the_rest(
     assert len(calls(standin)) == 4, "a failing job does not stop the next one"
     assert "2 build(s) failed" in failed.err
     assert failed.out.count("failed ") == 2 and failed.out.count("skipped ") == 5
+
+
+def test_a_locked_build_pins_the_lock_and_leaves_an_sbom(
+    standin: Path, cli, write, tmp_path: Path
+) -> None:
+    from channels import Pkg, make_channel
+
+    assert BUILT is not None
+    packages = [Pkg(n, "1.0", subdir=BUILT.value) for n in ("python", "conda")]
+    channel = make_channel(tmp_path / "channel", packages)
+    text = profile_text([BUILT.value], bake=False).replace("[conda-forge]", f'["{channel}"]')
+    profile = write("p.yaml", text + "condarc: {channels: [internal]}\n")
+    assert cli("lock", profile, "--cache-dir", tmp_path / "cache").code == 0
+    result = cli("build", "p.yaml", "--output", "out")
+    assert result.code == 0, result.err
+    (call,) = calls(standin)
+    construct = call["project"]["construct.yaml"]["text"]
+    assert f'"{channel}::conda==1.0=0"' in construct and f'"{channel}::python==1.0=0"' in construct
+    bom = json.loads((Path("out") / "Tok" / BUILT.value / "sbom.cdx.json").read_text())
+    assert sorted(c["name"] for c in bom["components"]) == ["conda", "python"]
+
+    profile.write_text(text.replace("[python, conda]", "[python, conda, numpy]"))
+    stale = cli("build", "p.yaml", "--output", "out")
+    assert stale.code == 1 and "stale for" in stale.err
+    assert len(calls(standin)) == 1
