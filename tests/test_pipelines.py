@@ -18,8 +18,9 @@ import pytest
 from conftest import REPO
 from ruamel.yaml import YAML
 
+from factory.ci_engines import ENGINES
 from factory.matrix import load_matrix
-from factory.pipelines import ENGINES, render_pipeline
+from factory.pipelines import render_pipeline
 from factory.plan import plan_jobs
 
 BUNDLED = REPO / "build-matrix.yml"
