@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from factory.lock import Sources, _explain, _solve, to_locked
-from factory.lockfile import Locked, platform_inputs
+from factory.lockfile import Locked, channel_priority, platform_inputs
 from factory.platforms import Platform
 from factory.repodata import Fetcher
 from factory.validate import LoadedProfile
@@ -65,27 +65,37 @@ def diagnose(
     virtual_overrides: dict[str, str] | None = None,
 ) -> list[Diagnosis]:
     from factory import channels as ch
-    from factory.lockfile import channel_priority
 
     profile = loaded.profile
     org = Sources(fetcher, ch.build_channels(profile))
-    ref = Sources(fetcher, list(references))
-    out = []
-    for platform in platforms:
-        entry = platform_inputs(profile, platform, virtual_overrides)
-        sparse = org.sparse(platform)
-        priority = channel_priority(profile)
-        try:
-            records = asyncio.run(_solve(entry.specs, sparse, entry.virtual_packages, priority))
-        except Exception as exc:  # rattler's SolverError: explained below
-            result = Diagnosis(platform.value, ok=False, explanation=_explain(exc))
-            result.unmatched = _unmatched(entry.specs, sparse)
-            if references:
-                _compare_with_reference(result, entry, sparse, ref.sparse(platform))
-            out.append(result)
-            continue
-        out.append(Diagnosis(platform.value, ok=True, packages=len(records)))
-    return out
+    ref = Sources(fetcher, list(references)) if references else None
+    try:
+        return [_diagnose(profile, p, org, ref, virtual_overrides) for p in platforms]
+    finally:
+        org.close()
+        if ref is not None:
+            ref.close()
+
+
+def _diagnose(
+    profile: Any,
+    platform: Platform,
+    org: Sources,
+    ref: Sources | None,
+    virtual_overrides: dict[str, str] | None,
+) -> Diagnosis:
+    entry = platform_inputs(profile, platform, virtual_overrides)
+    sparse = org.sparse(platform)
+    priority = channel_priority(profile)
+    try:
+        records = asyncio.run(_solve(entry.specs, sparse, entry.virtual_packages, priority))
+    except Exception as exc:  # rattler's SolverError: explained below
+        result = Diagnosis(platform.value, ok=False, explanation=_explain(exc))
+        result.unmatched = _unmatched(entry.specs, sparse)
+        if ref is not None:
+            _compare_with_reference(result, entry, sparse, ref.sparse(platform))
+        return result
+    return Diagnosis(platform.value, ok=True, packages=len(records))
 
 
 def _unmatched(specs: list[str], sparse: list[Any]) -> list[Unmatched]:

@@ -39,6 +39,13 @@ class Sources:
     fetcher: Fetcher
     channels: list[str]  # as the profile writes them
     labels: dict[str, str] = field(default_factory=dict)  # clean URL -> profile's label
+    opened: list[Any] = field(default_factory=list)
+
+    def close(self) -> None:
+        """Release rattler's memory maps; left open they can abort the interpreter at exit."""
+        for sparse in self.opened:
+            sparse.close()
+        self.opened.clear()
 
     def sparse(self, platform: Platform) -> list[Any]:
         import rattler
@@ -51,6 +58,7 @@ class Sources:
                     path = self.fetcher.repodata(url, subdir)
                     if path is not None:
                         out.append(rattler.SparseRepoData(rattler.Channel(url), subdir, str(path)))
+        self.opened.extend(out)
         return out
 
 
@@ -159,10 +167,23 @@ def lock_profile(
     `update`, every package of `previous` but those named keeps its exact record."""
     from factory import channels as ch
 
+    sources = Sources(fetcher, ch.build_channels(loaded.profile))
+    try:
+        return _lock(loaded, platforms, sources, previous, update, virtual_overrides)
+    finally:
+        sources.close()
+
+
+def _lock(
+    loaded: LoadedProfile,
+    platforms: list[Platform],
+    sources: Sources,
+    previous: LockData | None,
+    update: list[str] | None,
+    virtual_overrides: dict[str, str] | None,
+) -> LockRun:
     profile = loaded.profile
-    channels = ch.build_channels(profile)
-    priority = channel_priority(profile)
-    sources = Sources(fetcher, channels)
+    channels, priority = sources.channels, channel_priority(profile)
     new = LockData(channels=channels, channel_priority=priority)
     if previous is not None and previous.channels == channels:
         keep = {p: e for p, e in previous.platforms.items() if Platform(p) in profile.platforms}
