@@ -27,8 +27,10 @@ from pathlib import Path
 from typing import Any
 
 from factory import __version__
+from factory.deploy_kit import write_kit
 from factory.errors import FactoryError, InputError, OutputError, display_path
 from factory.lockfile import usable_lock
+from factory.manifest import write_manifest
 from factory.platforms import OS, Platform
 from factory.render import STAMP_FILE, TOKENS_DIR, render_project
 from factory.sbom import sbom_text
@@ -289,9 +291,11 @@ def build_one(
             shutil.rmtree(staged, ignore_errors=True)
             raise
     if result.status == "ok":
+        write_kit(staged)
         swap(staged, final)
         shutil.rmtree(failed_dir, ignore_errors=True)
         result.directory = str(final)
+        write_manifest(out_root)
     else:
         for installer in result.installers:  # nothing unscanned or half-made is kept
             (staged / installer["file"]).unlink(missing_ok=True)

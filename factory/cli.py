@@ -155,6 +155,11 @@ def _parser() -> argparse.ArgumentParser:
         json_flag=False,
     )
     p.add_argument("--output", "-o", type=Path, metavar="FILE", help="write to FILE instead")
+    p.add_argument(
+        "--manifest",
+        action="store_true",
+        help="the schema of a build's manifest.json instead (manifest.schema.json)",
+    )
     p.set_defaults(func=cmd_schema)
 
     p = add(
@@ -227,6 +232,18 @@ def _parser() -> argparse.ArgumentParser:
         help="use a lock even when the profile changed after it was made",
     )
     p.set_defaults(func=cmd_build)
+
+    p = add(
+        "deploy-kit",
+        "write deployment kits and manifest.json for existing builds",
+        "For each build folder (OUTPUT/<name>/<platform>/, made by `build`) whose profile\n"
+        "has a `deploy` section, write deploy/<installer type>/: install and uninstall\n"
+        "wrappers that verify and log, Intune and SCCM fields (Windows), Jamf fields\n"
+        "(macOS), an Ansible task file (Linux) and a DEPLOY.md; then OUTPUT/manifest.json\n"
+        "listing every installer. `build` does this itself; use this after `rehash`.",
+    )
+    p.add_argument("directories", nargs="+", type=Path, metavar="DIR", help="a build folder")
+    p.set_defaults(func=cmd_deploy_kit)
 
     p = add(
         "stamp",
@@ -575,6 +592,35 @@ def report_builds(results: list[Any], as_json: bool) -> int:
     return 0
 
 
+def cmd_deploy_kit(args: argparse.Namespace) -> int:
+    from factory.deploy_kit import read_facts, write_kit
+    from factory.errors import display_path
+    from factory.manifest import write_manifest
+
+    results = []
+    for directory in args.directories:
+        if not (directory / "build-report.json").is_file():
+            raise InputError(
+                f"{display_path(directory)}: not a build folder (no build-report.json)"
+            )
+        if read_facts(directory) is None:
+            raise InputError(
+                f"{display_path(directory)}: its profile has no `deploy` section, so there is "
+                "no kit to write"
+            )
+    for directory in args.directories:
+        files = write_kit(directory)
+        manifest = write_manifest(directory.parent.parent)
+        results.append({"directory": str(directory), "files": [str(f) for f in files]})
+        if not args.json:
+            for file in files:
+                emit(file)
+            emit(f"manifest: {manifest}", err=True)
+    if args.json:
+        _print_json({"ok": True, "kits": results})
+    return 0
+
+
 def cmd_scan(args: argparse.Namespace) -> int:
     from factory.scan import scan_paths
     from factory.secrets import secret_environment
@@ -603,11 +649,16 @@ def cmd_scan(args: argparse.Namespace) -> int:
 
 
 def cmd_schema(args: argparse.Namespace) -> int:
-    from factory.schema import schema_text
+    if args.manifest:
+        from factory.manifest import schema_text
+    else:
+        from factory.schema import schema_text
 
     text = schema_text()
     if args.output:
-        args.output.write_text(text, encoding="utf-8")
+        from factory.files import write_bytes_atomic
+
+        write_bytes_atomic(args.output, text.encode())
     else:
         sys.stdout.write(text)  # the schema holds no profile values
     return 0

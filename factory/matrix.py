@@ -61,7 +61,7 @@ def _version(value: str) -> str:
 def _repo_path(value: str) -> str:
     if value.startswith("/") or ".." in value.split("/"):
         raise ValueError("must be a path inside the repository, relative to build-matrix.yml")
-    if not _REPO_PATH.match(value):
+    if not _REPO_PATH.fullmatch(value):
         raise ValueError(
             "must be a relative path of letters, digits, `.`, `_`, `-` and `/` "
             "(it is used in CI shell steps)"
@@ -73,7 +73,7 @@ def _secret_name(value: str) -> str:
     if looks_like_token(value):
         # reported once, by the whole-file token check; never repeated here
         raise ValueError(_TOKEN_MESSAGE)
-    if not SECRET_NAME.match(value):
+    if not SECRET_NAME.fullmatch(value):
         raise ValueError(
             "must be the NAME of a CI secret (uppercase letters, digits and _, e.g. "
             "WINDOWS_SIGNING_PFX_BASE64), never its value"

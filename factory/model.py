@@ -50,7 +50,7 @@ def _spec(value: str) -> str:
 
 
 def _url(value: str) -> str:
-    if not URL_PATTERN.match(value):
+    if not URL_PATTERN.fullmatch(value):
         raise ValueError("must be an http://, https:// or file:// URL with no spaces")
     return _text(value)
 
@@ -71,7 +71,7 @@ def _env_value(value: str) -> str:
 def _channel(value: str) -> str:
     if "://" in value:
         return _url(value)
-    if not CHANNEL_NAME_PATTERN.match(value):
+    if not CHANNEL_NAME_PATTERN.fullmatch(value):
         raise ValueError("must be a channel name (like `defaults` or `conda-forge`) or a URL")
     return value
 
@@ -422,6 +422,62 @@ class TokenSource(Strict):
         return self
 
 
+# constructor's Windows installer refuses an install folder holding any of these
+WIN_PREFIX_REFUSED = "^%!=,()"
+
+
+def _deploy_win_prefix(value: str) -> str:
+    if not _WIN_ABS.match(value):
+        raise ValueError(r"must be an absolute Windows path (C:\...)")
+    refused = sorted({c for c in value if c in WIN_PREFIX_REFUSED})
+    if refused:
+        raise ValueError(
+            f"contains {' '.join(refused)}, which the Windows installer refuses in its folder"
+        )
+    if not value.isascii():
+        raise ValueError(
+            "must be ASCII: the Windows installer refuses other folders when Python is in it"
+        )
+    if any(c in value for c in '"*?<>|'):
+        raise ValueError('cannot contain " * ? < > | (not allowed in Windows paths)')
+    return _text(value)
+
+
+DeployWinPrefix = Annotated[str, AfterValidator(_deploy_win_prefix)]
+
+
+class DeployWindows(Strict):
+    prefix: DeployWinPrefix = Field(description="Install folder, e.g. C:\\ProgramData\\acme-ds.")
+    install_type: Literal["AllUsers", "JustMe"] = Field(
+        "AllUsers", description="AllUsers for SYSTEM-context deployments (Intune, SCCM)."
+    )
+    add_to_path: bool = Field(False, description="/AddToPath=1 (JustMe only).")
+    register_python: bool = Field(False, description="/RegisterPython=1.")
+
+
+class DeployUnix(Strict):
+    prefix: UnixAbsPath = Field(
+        description="Install folder of the .sh installers (Linux, and macOS when it ships "
+        ".sh), e.g. /opt/acme/data_science."
+    )
+
+
+class Deploy(Strict):
+    """What the deployment kit needs: where installs go and how upgrades happen."""
+
+    org: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")] = Field(
+        description="Folder name for install logs (%ProgramData%\\<org>\\installer-logs, "
+        "/var/log/<org>/installer-logs, /Library/Logs/<org>/installer-logs)."
+    )
+    upgrade: Literal["replace", "side_by_side"] = Field(
+        "replace",
+        description="replace: uninstall an older release, then install; side_by_side: each "
+        "release in its own <prefix>-<version> folder.",
+    )
+    windows: DeployWindows | None = None
+    unix: DeployUnix | None = None
+
+
 class WindowsSigning(Strict):
     tool: Literal["signtool", "azuresigntool"] = "signtool"
     certificate: Text | None = Field(
@@ -490,6 +546,9 @@ class Profile(Strict):
     )
     install: Install = Field(default_factory=Install)
     signing: Signing = Field(default_factory=Signing)
+    deploy: Deploy | None = Field(
+        None, description="Deployment kit settings (Intune, SCCM, Jamf, Ansible wrappers)."
+    )
 
     @property
     def installer_version(self) -> str:

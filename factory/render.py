@@ -15,7 +15,7 @@ from functools import cache
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from factory import __version__, yamltext
+from factory import __version__, deploy_kit, yamltext
 from factory import channels as ch
 from factory.certs import bundle
 from factory.lockfile import LockData, PlatformLock, channel_labels, pins
@@ -37,6 +37,8 @@ CA_BUNDLE_FILE = "ca-bundle.pem"
 # Baked tokens are listed in construct.yaml but never written by render: `build` puts
 # them into a private copy of the project just before constructor runs.
 TOKENS_DIR = "tokens"
+# with a `deploy` section: name, version and platform, installed for the wrappers to check
+MARKER_FILE = "installer.json"
 
 # Which constructor keys matter on which OS (constructor-notes.md, "applies" column).
 _ALL = frozenset(OS)
@@ -162,6 +164,10 @@ def _assets(loaded: LoadedProfile, platform: Platform) -> dict[str, bytes]:
     if profile.ca_certs:
         data, _ = bundle(loaded.sources.certificates)
         out[CA_BUNDLE_FILE] = data
+    if profile.deploy is not None:
+        out[MARKER_FILE] = deploy_kit.marker(profile, platform)
+        facts = deploy_kit.facts(profile, platform, bool(profile.ca_certs))
+        out[deploy_kit.FACTS_FILE] = (json.dumps(facts, indent=2, sort_keys=True) + "\n").encode()
     return out
 
 
@@ -189,6 +195,8 @@ def _context(profile: Profile, platform: Platform, assets: dict[str, bytes]) -> 
     extra_files = []
     if CA_BUNDLE_FILE in assets:
         extra_files.append({CA_BUNDLE_FILE: "/".join(CA_BUNDLE_RELPATH)})
+    if MARKER_FILE in assets:
+        extra_files.append({MARKER_FILE: "/".join(deploy_kit.MARKER_RELPATH)})
     for token in tokens:
         if token["mode"] == "bake":
             staged = "/".join((*STAGED_TOKENS_RELPATH, staged_name(token["name"])))
@@ -286,6 +294,8 @@ def _options(profile: Profile, platform: Platform, assets: dict[str, bytes]) -> 
     elif getattr(prefix, os_.value) is not None:
         out["default_prefix"] = getattr(prefix, os_.value)
     dumped = install.model_dump(exclude={"default_prefix"}, exclude_none=True)
+    if install.uninstall_name:
+        dumped["uninstall_name"] = deploy_kit.uninstall_name(profile)
     for key in sorted(dumped):
         if os_ in _OPTION_OS.get(key, frozenset()):
             value = dumped[key]
@@ -317,6 +327,11 @@ def _contents(files: dict[str, bytes]) -> list[tuple[str, str]]:
         CA_BUNDLE_FILE: "the organization's root certificates, installed under "
         + "/".join(CA_BUNDLE_RELPATH),
         STAMP_FILE: "what rendered this project, and the sha256 of every file",
+        MARKER_FILE: "name, version and platform, installed as "
+        + "/".join(deploy_kit.MARKER_RELPATH)
+        + " for the deployment wrappers",
+        deploy_kit.FACTS_FILE: "facts for the deployment kit (prefixes, silent options, "
+        "detection rule); not shipped in the installer",
     }
     rows = [(name, about.get(name, _asset_about(name))) for name in sorted(files)]
     rows.append((STAMP_FILE, about[STAMP_FILE]))

@@ -387,6 +387,59 @@ def installed_tokens(profile: Profile, sources: Sources) -> Iterator[Finding]:
             )
 
 
+def deploy_kit(profile: Profile, sources: Sources) -> Iterator[Finding]:
+    """What the deployment wrappers need to know, and what the installers would refuse."""
+    deploy = profile.deploy
+    if deploy is None or profile.abstract:  # a base leaves prefixes to the use cases
+        return
+    install = profile.install
+    types = {t for p in profile.platforms for t in profile.installer_types.for_os(p.os)}
+    if Platform.win_64 in profile.platforms:
+        win = deploy.windows
+        if win is None:
+            yield Finding(("deploy",), "needs `windows` (prefix, install_type) for win-64")
+        else:
+            if install.check_path_spaces and " " in win.prefix:
+                yield Finding(
+                    ("deploy", "windows", "prefix"),
+                    "contains a space, which the installer refuses while "
+                    "install.check_path_spaces is true",
+                )
+            if win.add_to_path and win.install_type == "AllUsers":
+                yield Finding(
+                    ("deploy", "windows", "add_to_path"),
+                    "the installer ignores /AddToPath=1 for AllUsers installs",
+                )
+            if win.add_to_path and not install.initialize_conda:
+                yield Finding(
+                    ("deploy", "windows", "add_to_path"),
+                    "needs install.initialize_conda: without it the installer has no /AddToPath",
+                )
+        if install.uninstall_name is None:
+            yield Finding(
+                ("deploy",),
+                "needs install.uninstall_name on win-64: it names the registry key the "
+                "Intune/SCCM detection rule reads",
+            )
+    if "sh" in types and any(p.os is not OS.win for p in profile.platforms):
+        if deploy.unix is None:
+            yield Finding(("deploy",), "needs `unix` (prefix) for the .sh installers")
+        elif install.check_path_spaces and " " in deploy.unix.prefix:
+            yield Finding(
+                ("deploy", "unix", "prefix"),
+                "contains a space, which the installer refuses while "
+                "install.check_path_spaces is true",
+            )
+    if "pkg" in types:
+        domains = install.pkg_domains
+        if not install.default_location_pkg or not (domains and domains.enable_localSystem):
+            yield Finding(
+                ("install", "pkg_domains"),
+                "a system-wide .pkg deployment (installer -target /) needs "
+                "pkg_domains.enable_localSystem and install.default_location_pkg",
+            )
+
+
 RULES = (
     version_present,
     lists_unique,
@@ -406,6 +459,7 @@ RULES = (
     ca_certificates,
     cmd_safe_values,
     installed_tokens,
+    deploy_kit,
 )
 
 

@@ -28,7 +28,8 @@ def scalar(value: Any) -> str:
 
 def key(name: Any) -> str:
     text = str(name)
-    plain = _PLAIN_KEY.match(text) and text.lower() not in _RESERVED
+    # fullmatch: `$` alone would also accept a key ending in a line break
+    plain = _PLAIN_KEY.fullmatch(text) and text.lower() not in _RESERVED
     return text if plain else yaml_str(text)
 
 

@@ -498,6 +498,163 @@ BAD: list[Bad] = [
         ),
     ),
     Bad(
+        "deploy-windows-prefix-with-caret",
+        plus("""
+            install: {uninstall_name: T}
+            deploy:
+              org: Acme
+              windows: {prefix: 'C:\\Acme^DS'}
+              unix: {prefix: /opt/acme}
+        """),
+        (
+            "p.yaml:14:21: deploy.windows.prefix: contains ^, which the Windows "
+            "installer refuses in its folder",
+        ),
+    ),
+    Bad(
+        "deploy-windows-prefix-with-percent",
+        plus("""
+            install: {uninstall_name: T}
+            deploy:
+              org: Acme
+              windows: {prefix: 'C:\\Acme%DS'}
+              unix: {prefix: /opt/acme}
+        """),
+        (
+            "p.yaml:14:21: deploy.windows.prefix: contains %, which the Windows "
+            "installer refuses in its folder",
+        ),
+    ),
+    Bad(
+        "deploy-windows-prefix-with-bang",
+        plus("""
+            install: {uninstall_name: T}
+            deploy:
+              org: Acme
+              windows: {prefix: 'C:\\Acme!DS'}
+              unix: {prefix: /opt/acme}
+        """),
+        (
+            "p.yaml:14:21: deploy.windows.prefix: contains !, which the Windows "
+            "installer refuses in its folder",
+        ),
+    ),
+    Bad(
+        "deploy-windows-prefix-with-equals",
+        plus("""
+            install: {uninstall_name: T}
+            deploy:
+              org: Acme
+              windows: {prefix: 'C:\\Acme=DS'}
+              unix: {prefix: /opt/acme}
+        """),
+        (
+            "p.yaml:14:21: deploy.windows.prefix: contains =, which the Windows "
+            "installer refuses in its folder",
+        ),
+    ),
+    Bad(
+        "deploy-windows-prefix-with-comma",
+        plus("""
+            install: {uninstall_name: T}
+            deploy:
+              org: Acme
+              windows: {prefix: 'C:\\Acme,DS'}
+              unix: {prefix: /opt/acme}
+        """),
+        (
+            "p.yaml:14:21: deploy.windows.prefix: contains ,, which the Windows "
+            "installer refuses in its folder",
+        ),
+    ),
+    Bad(
+        "deploy-windows-prefix-with-paren",
+        plus("""
+            install: {uninstall_name: T}
+            deploy:
+              org: Acme
+              windows: {prefix: 'C:\\Acme(DS'}
+              unix: {prefix: /opt/acme}
+        """),
+        (
+            "p.yaml:14:21: deploy.windows.prefix: contains (, which the Windows "
+            "installer refuses in its folder",
+        ),
+    ),
+    Bad(
+        "deploy-windows-prefix-not-ascii",
+        plus("""
+            install: {uninstall_name: T}
+            deploy:
+              org: Acme
+              windows: {prefix: 'C:\\Acmé'}
+              unix: {prefix: /opt/acme}
+        """),
+        (
+            "p.yaml:14:21: deploy.windows.prefix: must be ASCII: the Windows "
+            "installer refuses other folders when Python is in it",
+        ),
+    ),
+    Bad(
+        "deploy-prefix-with-space-while-spaces-are-checked",
+        plus("""
+            install: {uninstall_name: T}
+            deploy:
+              org: Acme
+              windows: {prefix: 'C:\\Acme DS'}
+              unix: {prefix: /opt/acme ds}
+        """),
+        (
+            "p.yaml:14:21: deploy.windows.prefix: contains a space, which the installer refuses "
+            "while install.check_path_spaces is true",
+            "p.yaml:15:18: deploy.unix.prefix: contains a space, which the installer refuses "
+            "while install.check_path_spaces is true",
+        ),
+    ),
+    Bad(
+        "deploy-without-what-windows-needs",
+        plus("""
+            deploy:
+              org: Acme
+              unix: {prefix: /opt/acme}
+        """),
+        (
+            "p.yaml:12:3: deploy: needs `windows` (prefix, install_type) for win-64",
+            "p.yaml:12:3: deploy: needs install.uninstall_name on win-64: it names the registry "
+            "key the Intune/SCCM detection rule reads",
+        ),
+    ),
+    Bad(
+        "deploy-add-to-path-for-all-users",
+        plus("""
+            install: {uninstall_name: T, initialize_conda: true}
+            deploy:
+              org: Acme
+              windows: {prefix: 'C:\\Acme', install_type: AllUsers, add_to_path: true}
+              unix: {prefix: /opt/acme}
+        """),
+        (
+            "p.yaml:14:69: deploy.windows.add_to_path: the installer ignores /AddToPath=1 for "
+            "AllUsers installs",
+        ),
+    ),
+    Bad(
+        "channel-name-ending-in-a-line-break",
+        """
+        name: T
+        version: "1"
+        platforms: [linux-64]
+        channels: ["conda-forge\\n"]
+        packages:
+          specs:
+            base: [python]
+        """,
+        (
+            "p.yaml:4:12: channels[0]: must be a channel name (like `defaults` or "
+            "`conda-forge`) or a URL",
+        ),
+    ),
+    Bad(
         "script-env-variable-with-quote",
         plus("""
             install:

@@ -79,7 +79,11 @@ def test_corporate_example_ships_remapped_condarc_and_ca(rendered: Path):
                 "dest": "https://anacondaserver.corp/api/repo/main",
             }
         ]
-        assert data["extra_files"] == [{"ca-bundle.pem": "etc/installer-factory/ca-bundle.pem"}]
+        assert data["extra_files"] == [
+            {"ca-bundle.pem": "etc/installer-factory/ca-bundle.pem"},
+            # the profile has a `deploy` section: the wrappers check this version marker
+            {"installer.json": "etc/installer-factory/installer.json"},
+        ]
         assert (project / "ca-bundle.pem").read_bytes().count(b"BEGIN CERTIFICATE") == 1
         script = "post_install.bat" if platform == "win-64" else "post_install.sh"
         assert data["post_install"] == script
