@@ -227,7 +227,9 @@ def channel_labels(channels: list[str], platform: Platform) -> dict[str, str]:
     return {url: channel for channel in channels for url in channel_urls(channel, platform.value)}
 
 
-def usable_lock(file: Path, profile: Profile, platforms: list[Platform], allow_stale: bool):
+def usable_lock(
+    file: Path, profile: Profile, platforms: list[Platform], allow_stale: bool
+) -> LockData | None:
     """The profile's lock for rendering, None when it has none. A lock made from other
     inputs than the profile's is an error unless `allow_stale`."""
     path = lock_path(file)
