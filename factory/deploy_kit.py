@@ -30,7 +30,8 @@ EXIT_CODES = {
     0: "installed and verified",
     1: "the installer failed (its own exit status was not 0)",
     2: "the installer reported success but the installation is incomplete or wrong",
-    3: "the wrapper could not start (installer missing, no admin rights, log not writable)",
+    3: "the wrapper could not start (installer missing or its checksum wrong, no admin "
+    "rights, log not writable)",
 }
 
 

@@ -15,8 +15,10 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from factory import __version__
-from factory.deploy_kit import MANIFEST_FILE, read_facts
+from factory.deploy_kit import EXIT_CODES, MANIFEST_FILE, environment, read_facts
 from factory.files import write_bytes_atomic
+
+INDEX_FILE = "DEPLOY.md"
 
 
 class _Model(BaseModel):
@@ -164,8 +166,11 @@ def build_manifest(root: Path) -> Manifest:
 
 
 def write_manifest(root: Path) -> Path:
+    """manifest.json and its readable twin DEPLOY.md for every built installer under root."""
     manifest = build_manifest(root)
     target = root / MANIFEST_FILE
-    text = json.dumps(manifest.model_dump(mode="json"), indent=2, sort_keys=True) + "\n"
-    write_bytes_atomic(target, text.encode())
+    data = manifest.model_dump(mode="json")
+    write_bytes_atomic(target, (json.dumps(data, indent=2, sort_keys=True) + "\n").encode())
+    page = environment().get_template("index.md.j2").render(data, exit_codes=EXIT_CODES)
+    write_bytes_atomic(root / INDEX_FILE, page.encode())
     return target

@@ -429,6 +429,9 @@ WIN_PREFIX_REFUSED = "^%!=,()"
 def _deploy_win_prefix(value: str) -> str:
     if not _WIN_ABS.match(value):
         raise ValueError(r"must be an absolute Windows path (C:\...)")
+    if re.fullmatch(r"[A-Za-z]:\\?|\\\\[^\\]+\\[^\\]+\\?", value):
+        # the wrappers clear the folder before a replace: never a whole drive or share
+        raise ValueError("must be a folder, not the root of a drive or share")
     refused = sorted({c for c in value if c in WIN_PREFIX_REFUSED})
     if refused:
         raise ValueError(

@@ -430,6 +430,20 @@ def deploy_kit(profile: Profile, sources: Sources) -> Iterator[Finding]:
                 "contains a space, which the installer refuses while "
                 "install.check_path_spaces is true",
             )
+    if deploy.unix is not None and "$" in deploy.unix.prefix:
+        yield Finding(
+            ("deploy", "unix", "prefix"),
+            "holds `$`: the shell wrappers take it literally, but Ansible expands it in "
+            "every path, so the Ansible task file refuses this prefix",
+            "warning",
+        )
+    if "pkg" in types and deploy.upgrade == "side_by_side":
+        yield Finding(
+            ("deploy", "upgrade"),
+            "side_by_side does not apply to .pkg installers: they always install into "
+            "<default_location_pkg>/<pkg_name>, so each release replaces the last",
+            "warning",
+        )
     if "pkg" in types:
         domains = install.pkg_domains
         if not install.default_location_pkg or not (domains and domains.enable_localSystem):

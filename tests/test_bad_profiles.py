@@ -582,6 +582,20 @@ BAD: list[Bad] = [
         ),
     ),
     Bad(
+        "deploy-windows-prefix-is-a-drive-root",
+        plus("""
+            install: {uninstall_name: T}
+            deploy:
+              org: Acme
+              windows: {prefix: 'C:\\'}
+              unix: {prefix: /opt/acme}
+        """),
+        (
+            "p.yaml:14:21: deploy.windows.prefix: must be a folder, not the root of a drive "
+            "or share",
+        ),
+    ),
+    Bad(
         "deploy-windows-prefix-not-ascii",
         plus("""
             install: {uninstall_name: T}

@@ -1,0 +1,331 @@
+/*
+ * Stand-in for a constructor-built Windows installer (NSIS .exe), its uninstaller and
+ * certutil, compiled with MinGW by tests/test_deploy_windows.py and run under wine by the
+ * deployment kit's install.cmd and uninstall.cmd.
+ *
+ * Every run appends one line to the file named by STANDIN_LOG, in the hex format of
+ * conda_recorder.c (each field as hex followed by "00"): the role ("install" or
+ * "uninstall"), the raw command line after the program name, then argv[1..].
+ *
+ * Like NSIS, both read their folder from the raw command line, not from argv: the
+ * installer takes everything after " /D=", the uninstaller everything after " _?=", so
+ * that argument only works last and unquoted. Both need /S (NSIS parses its options only
+ * in silent mode). A usage mistake exits 64.
+ *
+ * Installer (any file name not starting with "Uninstall-"). Like NSIS it refuses a folder
+ * that is not empty (exit 1). STANDIN_MODE:
+ *   ok        lays out an installation (below), exits 0
+ *   fail      creates nothing, exits STANDIN_EXIT (default 1; strtol base 0)
+ *   broken    as ok but leaves out STANDIN_LEAVE_OUT (a path relative to the folder), exits 0
+ *   noverify  as ok but the version marker names another version, exits 0
+ * The installation: Scripts\conda.exe (a copy of STANDIN_CONDA), .condarc, the marker
+ * etc\installer-factory\installer.json (STANDIN_NAME, STANDIN_VERSION, win-64), the CA
+ * bundle etc\installer-factory\ca-bundle.pem, the folder etc\installer-factory\binstar\data
+ * and Uninstall-<STANDIN_NAME>.exe (a copy of this program).
+ *
+ * Uninstaller (Uninstall-*.exe): removes everything in its folder except itself, as NSIS
+ * does when run with _?=, and exits STANDIN_UNINSTALL_EXIT (default 0). With STANDIN_HOLD
+ * (a path relative to the folder) it first opens that file without sharing and hands the
+ * handle to a child that keeps it open for STANDIN_HOLD_MS (default 3000) after the
+ * uninstaller has exited, like a program still running from the installation.
+ *
+ * certutil.exe (wine's is a stub that prints nothing): `certutil -hashfile FILE SHA256`
+ * prints what Windows' certutil prints, with STANDIN_SHA256 as the hash, and nothing when
+ * that variable is empty or not set. It is not logged.
+ */
+#include <windows.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define USAGE 64
+#define PATH_CHARS 4096
+
+static const char *env_or(const char *name, const char *fallback)
+{
+    const char *value = getenv(name);
+    return value != NULL ? value : fallback;
+}
+
+/* The command line after the program name, which NSIS parses itself. */
+static const char *raw_args(void)
+{
+    const char *p = GetCommandLineA();
+    if (*p == '"') {
+        p = strchr(p + 1, '"');
+        p = p != NULL ? p + 1 : "";
+    } else {
+        while (*p && *p != ' ' && *p != '\t')
+            p++;
+    }
+    while (*p == ' ' || *p == '\t')
+        p++;
+    return p;
+}
+
+static void log_field(FILE *f, const char *text)
+{
+    const unsigned char *p;
+    for (p = (const unsigned char *)text; *p; p++)
+        fprintf(f, "%02x", *p);
+    fputs("00", f);
+}
+
+static int log_run(const char *role, int argc, char **argv)
+{
+    const char *log = getenv("STANDIN_LOG");
+    FILE *f;
+    int i;
+
+    if (log == NULL) {
+        fputs("installer stand-in: STANDIN_LOG is not set\n", stderr);
+        return 0;
+    }
+    if ((f = fopen(log, "ab")) == NULL)
+        return 0;
+    log_field(f, role);
+    log_field(f, raw_args());
+    for (i = 1; i < argc; i++)
+        log_field(f, argv[i]);
+    fputc('\n', f);
+    fclose(f);
+    return 1;
+}
+
+/* Everything after the first " <key>" of the arguments (or at their start), or NULL. */
+static const char *after(const char *args, const char *key)
+{
+    size_t n = strlen(key);
+    const char *p;
+
+    if (strncmp(args, key, n) == 0)
+        return args + n;
+    for (p = args; (p = strchr(p, ' ')) != NULL; p++) {
+        if (strncmp(p + 1, key, n) == 0)
+            return p + 1 + n;
+    }
+    return NULL;
+}
+
+static int silent(int argc, char **argv)
+{
+    int i;
+    for (i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "/S") == 0)
+            return 1;
+    }
+    return 0;
+}
+
+static void join(char *out, const char *dir, const char *rel)
+{
+    snprintf(out, PATH_CHARS, "%s\\%s", dir, rel);
+}
+
+/* CreateDirectory for every level of a path; existing levels are fine. */
+static void make_dirs(const char *path)
+{
+    char buffer[PATH_CHARS];
+    char *p;
+
+    snprintf(buffer, sizeof buffer, "%s", path);
+    for (p = buffer + 3; *p; p++) {
+        if (*p == '\\') {
+            *p = '\0';
+            CreateDirectoryA(buffer, NULL);
+            *p = '\\';
+        }
+    }
+    CreateDirectoryA(buffer, NULL);
+}
+
+static int left_out(const char *rel)
+{
+    return strcmp(env_or("STANDIN_MODE", "ok"), "broken") == 0
+        && _stricmp(env_or("STANDIN_LEAVE_OUT", ""), rel) == 0;
+}
+
+static void write_file(const char *prefix, const char *rel, const char *text)
+{
+    char path[PATH_CHARS];
+    char *slash;
+    FILE *f;
+
+    if (left_out(rel))
+        return;
+    join(path, prefix, rel);
+    if ((slash = strrchr(path, '\\')) != NULL) {
+        *slash = '\0';
+        make_dirs(path);
+        *slash = '\\';
+    }
+    if ((f = fopen(path, "wb")) != NULL) {
+        fputs(text, f);
+        fclose(f);
+    }
+}
+
+static void copy_file(const char *source, const char *prefix, const char *rel)
+{
+    char path[PATH_CHARS];
+    char *slash;
+
+    if (left_out(rel))
+        return;
+    join(path, prefix, rel);
+    if ((slash = strrchr(path, '\\')) != NULL) {
+        *slash = '\0';
+        make_dirs(path);
+        *slash = '\\';
+    }
+    CopyFileA(source, path, FALSE);
+}
+
+static int is_empty_dir(const char *dir)
+{
+    char pattern[PATH_CHARS];
+    WIN32_FIND_DATAA found;
+    HANDLE h;
+    int empty = 1;
+
+    join(pattern, dir, "*");
+    if ((h = FindFirstFileA(pattern, &found)) == INVALID_HANDLE_VALUE)
+        return 1;
+    do {
+        if (strcmp(found.cFileName, ".") != 0 && strcmp(found.cFileName, "..") != 0)
+            empty = 0;
+    } while (empty && FindNextFileA(h, &found));
+    FindClose(h);
+    return empty;
+}
+
+static int install(const char *prefix)
+{
+    const char *mode = env_or("STANDIN_MODE", "ok");
+    const char *name = env_or("STANDIN_NAME", "Standin");
+    char self[PATH_CHARS], rel[PATH_CHARS], marker[1024], data[PATH_CHARS];
+
+    if (strcmp(mode, "fail") == 0)
+        return (int)strtol(env_or("STANDIN_EXIT", "1"), NULL, 0);
+    if (strcmp(mode, "ok") != 0 && strcmp(mode, "broken") != 0 && strcmp(mode, "noverify") != 0)
+        return USAGE;
+    if (!is_empty_dir(prefix))
+        return 1; /* NSIS: "the folder must be empty" */
+    make_dirs(prefix);
+    copy_file(env_or("STANDIN_CONDA", ""), prefix, "Scripts\\conda.exe");
+    write_file(prefix, ".condarc", "channels: [conda-forge]\n");
+    snprintf(marker, sizeof marker,
+             "{\n  \"name\": \"%s\",\n  \"platform\": \"win-64\",\n  \"version\": \"%s\"\n}\n",
+             name,
+             strcmp(mode, "noverify") == 0 ? "0.0.0-other" : env_or("STANDIN_VERSION", ""));
+    write_file(prefix, "etc\\installer-factory\\installer.json", marker);
+    write_file(prefix, "etc\\installer-factory\\ca-bundle.pem", "-----BEGIN CERTIFICATE-----\n");
+    if (!left_out("etc\\installer-factory\\binstar\\data")) {
+        join(data, prefix, "etc\\installer-factory\\binstar\\data");
+        make_dirs(data);
+    }
+    GetModuleFileNameA(NULL, self, sizeof self);
+    snprintf(rel, sizeof rel, "Uninstall-%s.exe", name);
+    copy_file(self, prefix, rel);
+    return 0;
+}
+
+/* Remove what is in dir; at the top level the running uninstaller stays, as with _?=. */
+static void remove_contents(const char *dir, const char *keep)
+{
+    char pattern[PATH_CHARS], path[PATH_CHARS];
+    WIN32_FIND_DATAA found;
+    HANDLE h;
+
+    join(pattern, dir, "*");
+    if ((h = FindFirstFileA(pattern, &found)) == INVALID_HANDLE_VALUE)
+        return;
+    do {
+        if (strcmp(found.cFileName, ".") == 0 || strcmp(found.cFileName, "..") == 0)
+            continue;
+        if (keep != NULL && _stricmp(found.cFileName, keep) == 0)
+            continue;
+        join(path, dir, found.cFileName);
+        if (found.dwFileAttributes & FILE_ATTRIBUTE_DIRECTORY) {
+            remove_contents(path, NULL);
+            RemoveDirectoryA(path);
+        } else {
+            DeleteFileA(path);
+        }
+    } while (FindNextFileA(h, &found));
+    FindClose(h);
+}
+
+/* Keep prefix\rel open without sharing in a child that outlives this process. */
+static void hold(const char *prefix, const char *rel)
+{
+    SECURITY_ATTRIBUTES inherit = {sizeof inherit, NULL, TRUE};
+    STARTUPINFOA startup;
+    PROCESS_INFORMATION child;
+    char path[PATH_CHARS], self[PATH_CHARS], line[PATH_CHARS + 64];
+    HANDLE file;
+
+    join(path, prefix, rel);
+    file = CreateFileA(path, GENERIC_READ, 0, &inherit, OPEN_EXISTING, 0, NULL);
+    if (file == INVALID_HANDLE_VALUE)
+        return;
+    GetModuleFileNameA(NULL, self, sizeof self);
+    snprintf(line, sizeof line, "\"%s\" --hold %s", self, env_or("STANDIN_HOLD_MS", "3000"));
+    memset(&startup, 0, sizeof startup);
+    startup.cb = sizeof startup;
+    if (CreateProcessA(self, line, NULL, NULL, TRUE, DETACHED_PROCESS, NULL, NULL, &startup,
+                       &child)) {
+        CloseHandle(child.hThread);
+        CloseHandle(child.hProcess);
+    }
+    CloseHandle(file);
+}
+
+static int uninstall(const char *prefix)
+{
+    char self[PATH_CHARS];
+    const char *base, *held = getenv("STANDIN_HOLD");
+
+    if (held != NULL)
+        hold(prefix, held);
+    GetModuleFileNameA(NULL, self, sizeof self);
+    base = strrchr(self, '\\');
+    remove_contents(prefix, base != NULL ? base + 1 : self);
+    return (int)strtol(env_or("STANDIN_UNINSTALL_EXIT", "0"), NULL, 0);
+}
+
+static int certutil(int argc, char **argv)
+{
+    const char *hash = env_or("STANDIN_SHA256", "");
+
+    if (argc != 4 || _stricmp(argv[1], "-hashfile") != 0 || strcmp(argv[3], "SHA256") != 0)
+        return USAGE;
+    if (*hash != '\0') {
+        printf("SHA256 hash of %s:\r\n%s\r\n", argv[2], hash);
+        printf("CertUtil: -hashfile command completed successfully.\r\n");
+    }
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    char self[PATH_CHARS];
+    const char *base, *folder;
+    int uninstaller;
+
+    if (argc == 3 && strcmp(argv[1], "--hold") == 0) {
+        Sleep((DWORD)strtoul(argv[2], NULL, 10));
+        return 0;
+    }
+    GetModuleFileNameA(NULL, self, sizeof self);
+    base = strrchr(self, '\\');
+    base = base != NULL ? base + 1 : self;
+    if (_stricmp(base, "certutil.exe") == 0)
+        return certutil(argc, argv);
+    uninstaller = _strnicmp(base, "Uninstall-", 10) == 0;
+    log_run(uninstaller ? "uninstall" : "install", argc, argv);
+    folder = after(raw_args(), uninstaller ? "_?=" : "/D=");
+    if (!silent(argc, argv) || folder == NULL || *folder == '\0' || strchr(folder, '"') != NULL)
+        return USAGE;
+    return uninstaller ? uninstall(folder) : install(folder);
+}
