@@ -117,11 +117,7 @@ def _parser() -> argparse.ArgumentParser:
         metavar="DIR",
         help="output directory (default: config output_dir, else build/)",
     )
-    p.add_argument(
-        "--allow-stale",
-        action="store_true",
-        help="use a lock even when the profile changed after it was made",
-    )
+    allow_stale_option(p)
     p.set_defaults(func=cmd_render)
 
     p = add(
@@ -226,11 +222,7 @@ def _parser() -> argparse.ArgumentParser:
         help="build only this installer type (constructor --installer-type)",
     )
     constructor_option(p)
-    p.add_argument(
-        "--allow-stale",
-        action="store_true",
-        help="use a lock even when the profile changed after it was made",
-    )
+    allow_stale_option(p)
     p.set_defaults(func=cmd_build)
 
     p = add(
@@ -263,6 +255,14 @@ def _parser() -> argparse.ArgumentParser:
     add_lock_parser(sub, add)
     add_matrix_parser(sub, add)
     return parser
+
+
+def allow_stale_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--allow-stale",
+        action="store_true",
+        help="use a lock even when the profile changed after it was made",
+    )
 
 
 def constructor_option(parser: argparse.ArgumentParser) -> None:

@@ -20,7 +20,7 @@ from factory import __version__
 from factory.model import Profile
 from factory.platforms import BINSTAR_RELPATH, CA_BUNDLE_RELPATH, OS, Platform
 from factory.quoting import cmd_arg, sh_quote
-from factory.resources import templates_dir
+from factory.resources import template_environment
 
 FACTS_FILE = "deploy.json"
 MARKER_RELPATH = ("etc", "installer-factory", "installer.json")
@@ -127,20 +127,10 @@ KIT_FILES: dict[str, tuple[str, ...]] = {
 
 @cache
 def environment() -> Any:
-    import jinja2
-
-    env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(str(templates_dir() / "deploy")),
-        undefined=jinja2.StrictUndefined,
-        keep_trailing_newline=True,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        autoescape=False,
+    return template_environment(
+        "deploy",
+        {"sh": sh_quote, "cmd": cmd_arg, "json": json.dumps},
     )
-    env.filters["sh"] = sh_quote
-    env.filters["cmd"] = cmd_arg
-    env.filters["json"] = lambda v: json.dumps(v)
-    return env
 
 
 def kit_context(project_facts: dict[str, Any], installer: dict[str, Any]) -> dict[str, Any]:

@@ -27,7 +27,7 @@ from factory.matrix import DEFAULT_RUNNERS, LoadedMatrix, job_slug
 from factory.plan import BuildUnit, build_units
 from factory.platforms import OS, Platform
 from factory.quoting import sh_quote, yaml_str
-from factory.resources import templates_dir
+from factory.resources import template_environment
 
 TEMPLATES: dict[Engine, str] = {
     "github": "github.yml.j2",
@@ -204,20 +204,10 @@ def pipeline_context(matrix: LoadedMatrix, engine: Engine) -> dict[str, Any]:
 
 @cache
 def _environment() -> Any:
-    from jinja2 import Environment, FileSystemLoader, StrictUndefined
-
-    env = Environment(
-        loader=FileSystemLoader(str(templates_dir() / "ci")),
-        undefined=StrictUndefined,
-        keep_trailing_newline=True,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        autoescape=False,
+    return template_environment(
+        "ci",
+        {"yaml": yaml_str, "sh": sh_quote, "ps": ps_quote},
     )
-    env.filters["yaml"] = yaml_str
-    env.filters["sh"] = sh_quote
-    env.filters["ps"] = ps_quote
-    return env
 
 
 def render_pipeline(matrix: LoadedMatrix, engine: Engine) -> str:

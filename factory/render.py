@@ -28,7 +28,7 @@ from factory.platforms import (
     Platform,
 )
 from factory.quoting import cmd_arg, sh_quote
-from factory.resources import templates_dir
+from factory.resources import template_environment
 from factory.tokens import staged_name, token_file_name
 from factory.validate import LoadedProfile
 
@@ -88,21 +88,15 @@ class RenderedProject:
 
 @cache
 def environment() -> Any:
-    import jinja2
-
-    env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(str(templates_dir() / "project")),
-        undefined=jinja2.StrictUndefined,
-        keep_trailing_newline=True,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        autoescape=False,
+    return template_environment(
+        "project",
+        {
+            "yaml_scalar": yamltext.scalar,
+            "yaml_block": lambda value, indent=0: yamltext.dump(value, indent).rstrip("\n"),
+            "sh": sh_quote,
+            "cmd": cmd_arg,
+        },
     )
-    env.filters["yaml_scalar"] = yamltext.scalar
-    env.filters["yaml_block"] = lambda value, indent=0: yamltext.dump(value, indent).rstrip("\n")
-    env.filters["sh"] = sh_quote
-    env.filters["cmd"] = cmd_arg
-    return env
 
 
 def render_project(
