@@ -102,14 +102,7 @@ def _parser() -> argparse.ArgumentParser:
         "only when the new one is complete.",
     )
     p.add_argument("profiles", nargs="+", metavar="PROFILE", help="profile file or name")
-    p.add_argument(
-        "--platform",
-        action="append",
-        choices=PLATFORMS,
-        metavar="PLATFORM",
-        help=f"only this platform (repeatable; one of {', '.join(PLATFORMS)}); "
-        "default: the profile's platforms",
-    )
+    platform_option(p)
     p.add_argument(
         "--output",
         "-o",
@@ -206,13 +199,7 @@ def _parser() -> argparse.ArgumentParser:
         "missing, 1 invalid profile or missing token, 3 output not written",
     )
     p.add_argument("profile", metavar="PROFILE", help="profile file or name")
-    p.add_argument(
-        "--platform",
-        action="append",
-        choices=PLATFORMS,
-        metavar="PLATFORM",
-        help="only this platform (repeatable); default: the profile's platforms",
-    )
+    platform_option(p)
     p.add_argument(
         "--output", "-o", type=Path, metavar="DIR", help="output directory (default: dist/)"
     )
@@ -255,6 +242,17 @@ def _parser() -> argparse.ArgumentParser:
     add_lock_parser(sub, add)
     add_matrix_parser(sub, add)
     return parser
+
+
+def platform_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--platform",
+        action="append",
+        choices=PLATFORMS,
+        metavar="PLATFORM",
+        help=f"only this platform (repeatable; one of {', '.join(PLATFORMS)}); "
+        "default: the profile's platforms",
+    )
 
 
 def allow_stale_option(parser: argparse.ArgumentParser) -> None:

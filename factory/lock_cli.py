@@ -12,6 +12,8 @@ from factory.errors import InputError, display_path
 
 
 def add_lock_parser(sub: Any, add: Callable[..., argparse.ArgumentParser]) -> None:
+    from factory.cli import platform_option
+
     p = add(
         "lock",
         "solve a profile once per platform and write its lock file",
@@ -61,26 +63,16 @@ def add_lock_parser(sub: Any, add: Callable[..., argparse.ArgumentParser]) -> No
         "each installer.",
     )
     p.add_argument("profile", metavar="PROFILE", help="profile file or name")
-    _platform_option(p)
+    platform_option(p)
     p.add_argument("--output", "-o", type=Path, metavar="DIR", default=Path("."), help="default: .")
     p.set_defaults(func=cmd_sbom)
 
 
-def _platform_option(p: argparse.ArgumentParser) -> None:
-    from factory.cli import PLATFORMS
-
-    p.add_argument(
-        "--platform",
-        action="append",
-        choices=PLATFORMS,
-        metavar="PLATFORM",
-        help="only this platform (repeatable); default: the profile's platforms",
-    )
-
-
 def _common(p: argparse.ArgumentParser) -> None:
+    from factory.cli import platform_option
+
     p.add_argument("profile", metavar="PROFILE", help="profile file or name")
-    _platform_option(p)
+    platform_option(p)
     p.add_argument(
         "--cache-dir",
         type=Path,
