@@ -82,7 +82,7 @@ def _secret_name(value: str) -> str:
 
 
 def _runner(value: str) -> str:
-    if not _RUNNER.match(value):
+    if not _RUNNER.fullmatch(value):
         raise ValueError("must be a runner label: letters, digits, `.`, `_` and `-`")
     return value
 

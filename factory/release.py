@@ -53,7 +53,7 @@ def stamp(file: Path, *, month: str | None, rebuild: bool, today: dt.date | None
             f"{display_path(file)}: has no release.series to stamp; add "
             "`release: {series: NAME, month: YYYY-MM}` first"
         )
-    if month is not None and not _MONTH.match(month):
+    if month is not None and not _MONTH.fullmatch(month):
         raise InputError(f"--month {month!r}: expected YYYY-MM, e.g. 2026-11")
     if rebuild:
         release["rebuild"] = next_letter(str(release.get("rebuild") or ""))

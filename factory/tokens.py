@@ -31,7 +31,7 @@ def staged_name(name: str) -> str:
 
 def installable(value: str) -> bool:
     """Whether conda can put this token into a URL path as it is."""
-    return bool(_INSTALLABLE.match(value))
+    return bool(_INSTALLABLE.fullmatch(value))
 
 
 def token_values(loaded: LoadedProfile) -> dict[str, str]:

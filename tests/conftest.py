@@ -137,3 +137,17 @@ def recorder(tmp_path_factory: pytest.TempPathFactory, wine: Any) -> Path:
     from scripts_support import compile_recorder
 
     return compile_recorder(tmp_path_factory.mktemp("recorder"))
+
+
+# sh is dash on Debian: generated scripts and wrappers promise POSIX sh, so both run them
+SHELLS = ["bash", "sh"]
+
+
+@pytest.fixture(scope="session", params=SHELLS)
+def shell(request: pytest.FixtureRequest) -> str:
+    import shutil
+
+    path = shutil.which(request.param)
+    if path is None:
+        pytest.skip(f"{request.param} is not installed")
+    return path

@@ -44,7 +44,6 @@ from factory.validate import load_profile
 NAME = "DeployTest"
 OLD, NEW = "1", "2"
 IDENTIFIER = "com.example.test"
-SHELLS = ["bash", "sh"]  # sh is dash on Debian: the wrappers promise POSIX sh
 # What a good installation holds (README: marker, CA bundle, binstar/data for tokens).
 MARKER = "etc/installer-factory/installer.json"
 BUNDLE = "etc/installer-factory/ca-bundle.pem"
@@ -73,14 +72,6 @@ needs_root = pytest.mark.skipif(
 @pytest.fixture(scope="session")
 def cert() -> bytes:
     return make_certificate()
-
-
-@pytest.fixture(params=SHELLS)
-def shell(request: pytest.FixtureRequest) -> str:
-    path = shutil.which(request.param)
-    if path is None:
-        pytest.skip(f"{request.param} is not installed")
-    return path
 
 
 # --- the profile, rendered by the product ------------------------------------------------

@@ -8,7 +8,6 @@ The exact argv of every call is compared with what the profile asks for.
 from __future__ import annotations
 
 import secrets
-import shutil
 import subprocess
 import tempfile
 from pathlib import Path
@@ -16,7 +15,7 @@ from typing import Any
 
 import jinja2
 import pytest
-from conftest import EXAMPLES, PROFILES, make_certificate
+from conftest import EXAMPLES, PROFILES, SHELLS, make_certificate
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from scripts_support import (
@@ -44,7 +43,6 @@ from factory.quoting import sh_quote
 from factory.render import RenderedProject, render_project
 from factory.validate import load_profile
 
-SHELLS = ["bash", "sh"]  # sh is dash on Debian: the script promises POSIX sh
 UNIX = ("linux-64", "osx-arm64")
 needs_shellcheck = pytest.mark.skipif(
     shellcheck_missing() is not None, reason=str(shellcheck_missing())
@@ -54,14 +52,6 @@ needs_shellcheck = pytest.mark.skipif(
 @pytest.fixture(scope="session")
 def cert() -> bytes:
     return make_certificate()
-
-
-@pytest.fixture(scope="session", params=SHELLS)
-def shell(request: pytest.FixtureRequest) -> str:
-    path = shutil.which(request.param)
-    if path is None:
-        pytest.skip(f"{request.param} is not installed")
-    return path
 
 
 def constructor_pkg_jinja(text: str) -> str:

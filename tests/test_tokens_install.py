@@ -39,7 +39,6 @@ URL = "https://repo.example.test/"
 TOKEN_FILE = quote_plus(URL) + ".token"
 BINSTAR = ("etc", "installer-factory", "binstar")
 URL_SAFE = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._~-"
-SHELLS = ["bash", "sh"]
 
 
 def profile(root: Path, platform: Platform, install: str, **deploy: Any) -> Path:
@@ -139,14 +138,6 @@ def unix_case(root: Path, install: str, **deploy: Any) -> Case:
     conda.write_text(RECORDING_CONDA)
     conda.chmod(0o755)
     return case
-
-
-@pytest.fixture(params=SHELLS)
-def shell(request: pytest.FixtureRequest) -> str:
-    path = shutil.which(request.param)
-    if path is None:
-        pytest.skip(f"{request.param} is not installed")
-    return path
 
 
 def assert_installed_unix(case: Case, value: str, result: Any) -> None:
@@ -390,3 +381,9 @@ def test_windows_token_values_are_written_literally(
         case = windows_case(Path(tmp), recorder, "deploy", env="ACME_TOKEN")
         result = run_bat(wine, case, ACME_TOKEN=value)
         assert_installed_windows(case, value, result)
+
+
+def test_a_trailing_line_break_makes_a_token_uninstallable() -> None:
+    from factory.tokens import installable
+
+    assert installable("abcdefgh12") and not installable("abcdefgh12\n")
