@@ -75,7 +75,7 @@ def write_profile(path: Path, channel: str, specs: list[str]) -> None:
 
 def run_cli(args: list[str]) -> tuple[int, str]:
     """factory.cli.main in process, its output captured (a first lock lists every package)."""
-    from factory.cli import main
+    from factory.cli.main import main
 
     buffer = io.StringIO()
     with contextlib.redirect_stdout(buffer), contextlib.redirect_stderr(buffer):

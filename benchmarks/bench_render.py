@@ -3,9 +3,9 @@
 Goal (issue "Speed"): rendering costs under 5 ms per project (one profile on one platform).
 Profiles are generated into a temporary directory (names, package groups, channels, remaps,
 extends, licences, images, CA certificates made at run time with cryptography, PSM auth),
-loaded once with factory.validate.load_profile, then rendered with
-factory.render.render_project in memory and, separately timed, written with
-factory.writer.write_projects. Each measurement is repeated and the median reported.
+loaded once with factory.profile.load.load_profile, then rendered with
+factory.render.project.render_project in memory and, separately timed, written with
+factory.output.staged.write_projects. Each measurement is repeated and the median reported.
 Exit status: 0 goal met, 1 goal missed, 2 a generated profile did not load.
 
     python benchmarks/bench_render.py [--profiles 100] [--repeats 5] [--json]
@@ -223,9 +223,9 @@ def main(argv: list[str] | None = None) -> int:
     # run from the checkout without installing (python benchmarks/bench_render.py)
     sys.path.insert(0, str(REPO))
     from factory.errors import FactoryError, ProfileInvalid
-    from factory.render import render_project
-    from factory.validate import load_profile
-    from factory.writer import write_projects
+    from factory.output.staged import write_projects
+    from factory.profile.load import load_profile
+    from factory.render.project import render_project
 
     with tempfile.TemporaryDirectory(prefix="bench-render-") as tmp:
         root = args.keep.resolve() if args.keep else Path(tmp)

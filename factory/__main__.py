@@ -1,5 +1,5 @@
 """`python -m factory` runs the command-line interface."""
 
-from factory.cli import main
+from factory.cli.main import main
 
 raise SystemExit(main())

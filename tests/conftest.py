@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from factory.cli import main
+from factory.cli.main import main
 
 REPO = Path(__file__).resolve().parent.parent
 PROFILES = REPO / "profiles"

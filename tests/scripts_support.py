@@ -25,8 +25,8 @@ from conftest import REPO
 from hypothesis import strategies as st
 
 from factory.platforms import Platform
-from factory.render import RenderedProject, render_project
-from factory.validate import load_profile
+from factory.profile.load import load_profile
+from factory.render.project import RenderedProject, render_project
 
 # Where the installed layout keeps things (constructor's extra_files put the bundle there).
 BUNDLE_PARTS = ("etc", "installer-factory", "ca-bundle.pem")

@@ -17,9 +17,9 @@ from urllib.parse import quote_plus
 import pytest
 from conftest import REPO
 
-from factory.build import host_platform, native_skip_reason
+from factory.build.job import host_platform, native_skip_reason
+from factory.leaks.scan import scan_paths
 from factory.platforms import Platform
-from factory.scan import scan_paths
 
 STANDINS = REPO / "tests" / "standins"
 BUILT = host_platform()
@@ -180,8 +180,8 @@ def test_a_planted_token_fails_the_build_and_keeps_earlier_output(
 def test_a_failing_constructor_is_reported_and_later_jobs_still_run(
     standin: Path, write, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from factory.cli import run_builds
-    from factory.validate import load_profile
+    from factory.cli.main import run_builds
+    from factory.profile.load import load_profile
 
     assert BUILT is not None
     first = load_profile(write("a.yaml", profile_text([BUILT.value], bake=False)))

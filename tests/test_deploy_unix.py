@@ -36,10 +36,10 @@ import pytest
 from conftest import make_certificate
 from scripts_support import TIMEOUT, base_env, read_log, shellcheck, shellcheck_missing, yaml_text
 
-from factory.deploy_kit import kit_context, render_kit, write_kit
+from factory.deploy.kit import kit_context, render_kit, write_kit
 from factory.platforms import Platform
-from factory.render import RenderedProject, render_project
-from factory.validate import load_profile
+from factory.profile.load import load_profile
+from factory.render.project import RenderedProject, render_project
 
 NAME = "DeployTest"
 OLD, NEW = "1", "2"

@@ -2,7 +2,7 @@
 under wine.
 
 Kits are made the product's way: a profile with a `deploy` section is loaded and rendered,
-and its deploy.json goes through factory.deploy_kit. The installer they run is
+and its deploy.json goes through factory.deploy.kit. The installer they run is
 tests/recorder/installer_standin.c, a MinGW-built stand-in for constructor's NSIS .exe: it
 records its command line, reads /D= and _?= the way NSIS does, and lays out (or fails to
 lay out) an installation whose Scripts\\conda.exe is the recording conda. What a kit
@@ -27,11 +27,12 @@ from conftest import REPO, make_certificate
 from ruamel.yaml import YAML
 from scripts_support import MINGW, SPAWN_RETRIES, TIMEOUT, Wine, read_log, wine_path, yaml_text
 
-from factory import __version__
-from factory.deploy_kit import EXIT_CODES, FACTS_FILE, kit_context, render_kit
+from factory.deploy.kit import EXIT_CODES, kit_context, render_kit
+from factory.output.layout import FACTS_FILE
 from factory.platforms import Platform
-from factory.render import render_project
-from factory.validate import load_profile
+from factory.profile.load import load_profile
+from factory.render.project import render_project
+from factory.version import __version__
 
 STANDIN_SOURCE = REPO / "tests" / "recorder" / "installer_standin.c"
 NAME = "Test-Kit"

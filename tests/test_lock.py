@@ -11,8 +11,8 @@ import constructor_reader
 import pytest
 from channels import PLATFORM_SUBDIRS, Pkg, filtered_copy, make_channel, standard_packages
 
-from factory.lock import Change, diff
-from factory.lockfile import LockData, Locked, PlatformLock, read_lock
+from factory.lock.lockfile import LockData, Locked, PlatformLock, read_lock
+from factory.lock.solve import Change, diff
 
 
 def everywhere(name: str, version: str, *depends: str, build: str = "0") -> list[Pkg]:

@@ -12,8 +12,8 @@ import jsonschema
 import pytest
 from conftest import REPO
 
-from factory.build import host_platform
-from factory.manifest import schema_text
+from factory.build.job import host_platform
+from factory.deploy.manifest import schema_text
 
 BUILT = host_platform()
 STANDINS = REPO / "tests" / "standins"

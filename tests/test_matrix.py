@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from conftest import REPO
 
-from factory.matrix import DEFAULT_RUNNERS, load_matrix
-from factory.plan import plan_jobs
+from factory.ci.jobs import plan_jobs
+from factory.ci.matrix import DEFAULT_RUNNERS, load_matrix
 from factory.platforms import Platform
 
 BUNDLED = REPO / "build-matrix.yml"

@@ -24,15 +24,18 @@ def test_wheel_ships_templates_and_runs_from_them(tmp_path: Path):
     [wheel] = tmp_path.glob("installer_factory-*.whl")
     names = set(zipfile.ZipFile(wheel).namelist())
     shipped = {
-        p.relative_to(REPO).as_posix() for p in (REPO / "templates").rglob("*") if p.is_file()
+        p.relative_to(REPO).as_posix()
+        for p in (REPO / "factory").rglob("*")
+        if p.is_file() and "__pycache__" not in p.parts
     }
-    assert {f"factory/{name}" for name in shipped} <= names
+    assert any(name.endswith(".j2") for name in shipped)
+    assert shipped <= names
     # import from the unpacked wheel alone: templates must come from inside it
     unpacked = tmp_path / "site"
     zipfile.ZipFile(wheel).extractall(unpacked)
     code = (
-        "from factory.resources import templates_dir; import factory; "
-        "print(templates_dir()); print(factory.__file__)"
+        "from factory.render.project import TEMPLATES; import factory; "
+        "print(TEMPLATES); print(factory.__file__)"
     )
     done = subprocess.run(
         [sys.executable, "-c", code],
@@ -43,5 +46,5 @@ def test_wheel_ships_templates_and_runs_from_them(tmp_path: Path):
     )
     assert done.returncode == 0, done.stderr
     templates, module = done.stdout.split()
-    assert templates == str(unpacked / "factory" / "templates")
+    assert templates == str(unpacked / "factory" / "render" / "templates")
     assert module.startswith(str(unpacked))

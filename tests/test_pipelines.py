@@ -18,10 +18,10 @@ import pytest
 from conftest import REPO
 from ruamel.yaml import YAML
 
-from factory.ci_engines import ENGINES
-from factory.matrix import load_matrix
-from factory.pipelines import render_pipeline
-from factory.plan import plan_jobs
+from factory.ci.engines import ENGINES
+from factory.ci.jobs import plan_jobs
+from factory.ci.matrix import load_matrix
+from factory.ci.pipelines import render_pipeline
 
 BUNDLED = REPO / "build-matrix.yml"
 BIN = Path(sys.executable).parent

@@ -39,8 +39,8 @@ from scripts_support import (
 
 from factory.errors import ProfileInvalid
 from factory.platforms import Platform
-from factory.quoting import cmd_arg
-from factory.validate import load_profile
+from factory.profile.load import load_profile
+from factory.quoting.shells import cmd_arg
 
 WIN = Platform.win_64
 
@@ -257,9 +257,9 @@ def test_cmd_arg_value_last_on_a_line_after_other_arguments(
 
 
 def test_bat_template_puts_every_quoted_value_last_on_its_line() -> None:
-    from factory.resources import templates_dir
+    from factory.render.project import TEMPLATES
 
-    template = (templates_dir() / "project" / "post_install.bat.j2").read_text()
+    template = (TEMPLATES / "post_install.bat.j2").read_text()
     uses = [line for line in template.splitlines() if "| cmd" in line]
     assert uses, "the template quotes values with the cmd filter"
     for line in uses:

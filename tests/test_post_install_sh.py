@@ -37,11 +37,11 @@ from scripts_support import (
 from scripts_support import VARIANTS as SHARED_VARIANTS
 
 from factory.errors import UnsafeValue
-from factory.model import Profile
 from factory.platforms import Platform
-from factory.quoting import sh_quote
-from factory.render import RenderedProject, render_project
-from factory.validate import load_profile
+from factory.profile.load import load_profile
+from factory.profile.model import Profile
+from factory.quoting.shells import sh_quote
+from factory.render.project import RenderedProject, render_project
 
 UNIX = ("linux-64", "osx-arm64")
 needs_shellcheck = pytest.mark.skipif(

@@ -10,15 +10,15 @@ from conftest import EXAMPLES, PROFILES
 from constructor_reader import build_time_errors, parse, schema_errors
 
 from factory.platforms import Platform
-from factory.render import render_project
-from factory.validate import load_profile
+from factory.profile.load import load_profile
+from factory.render.project import render_project
 
 PLATFORMS = [p.value for p in Platform]
 
 
 @pytest.fixture(scope="module")
 def rendered(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from factory.cli import main
+    from factory.cli.main import main
 
     out = tmp_path_factory.mktemp("render")
     args = ["render", *(str(PROFILES / f"{name}.yaml") for name in EXAMPLES), "-o", str(out)]
@@ -129,7 +129,7 @@ def test_in_memory_render_matches_itself():
 
 
 def test_committed_schema_is_current():
-    from factory.schema import schema_text
+    from factory.profile.schema import schema_text
 
     committed = (PROFILES / "profile.schema.json").read_text(encoding="utf-8")
     assert committed == schema_text(), (

@@ -23,9 +23,9 @@ from conftest import PROFILES, make_certificate
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from factory.cli import main
+from factory.cli.main import main
 from factory.errors import InputError
-from factory.scan import Finding, ScanResult, scan_paths
+from factory.leaks.scan import Finding, ScanResult, scan_paths
 
 MiB = 1 << 20
 

@@ -12,8 +12,9 @@ from conftest import MINIMAL, REPO
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from factory.secrets import REDACTED, looks_like_token, redact, redact_data
-from factory.tokens import installable
+from factory.leaks.redact import REDACTED, redact, redact_data
+from factory.leaks.shapes import looks_like_token
+from factory.profile.tokens import installable
 
 
 def _tok(n: int = 32) -> str:

@@ -8,10 +8,10 @@ import pytest
 from conftest import PROFILES
 
 from factory.errors import OutputError
+from factory.output.staged import write_projects
 from factory.platforms import Platform
-from factory.render import render_project
-from factory.validate import load_profile
-from factory.writer import write_projects
+from factory.profile.load import load_profile
+from factory.render.project import render_project
 
 
 def _snapshot(root: Path) -> dict[str, bytes]:

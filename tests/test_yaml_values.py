@@ -9,10 +9,10 @@ from constructor_reader import parse, schema_errors
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from factory import yamltext
 from factory.platforms import Platform
-from factory.render import render_project
-from factory.validate import load_profile
+from factory.profile.load import load_profile
+from factory.quoting import yamltext
+from factory.render.project import render_project
 
 
 def q(value: str) -> str:

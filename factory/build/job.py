@@ -1,0 +1,401 @@
+"""Build installers: render a profile for one platform, run the real constructor on it.
+
+The rendered project never holds a token. Just before constructor runs, the project is
+copied into a private (0700) temporary directory where the tokens the profile bakes are
+written as the extra files construct.yaml names, and every token this machine holds is
+put where conda's own HTTP layer looks for it ($BINSTAR_CONFIG_DIR/data), so the solve
+authenticates without a token in any URL. constructor's output streams through redaction
+into the build log; installers, logs and the report are scanned before success is
+reported. Results are swapped into place only when complete.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import platform as host
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from factory.version import __version__
+from factory.deploy.kit import write_kit
+from factory.errors import FactoryError, InputError, OutputError, display_path
+from factory.lock.lockfile import usable_lock
+from factory.deploy.manifest import write_manifest
+from factory.platforms import OS, Platform
+from factory.render.project import render_project
+from factory.output.layout import (
+    LOG_FILE,
+    PROJECT_DIR,
+    REPORT_FILE,
+    SBOM_FILE,
+    STAMP_FILE,
+    TOKENS_DIR,
+    failed_dir,
+    platform_dir,
+)
+from factory.lock.sbom import sbom_text
+from factory.leaks.scan import scan_paths
+from factory.leaks.redact import redact, redact_data, secret_environment
+from factory.profile.tokens import installable, staged_name, token_file_name, token_values
+from factory.profile.load import LoadedProfile
+from factory.output.staged import DIR_MODE, check_ours, swap
+
+CONSTRUCTOR_ENV = "INSTALLER_FACTORY_CONSTRUCTOR"
+INSTALL_HINT = (
+    "install it with `conda install -c conda-forge constructor` (or `mamba`/`micromamba "
+    f"install ...`) and put it on PATH, or set {CONSTRUCTOR_ENV} to its path"
+)
+INSTALLER_SUFFIXES = {".sh": "sh", ".pkg": "pkg", ".exe": "exe", ".msi": "msi"}
+
+
+class ConstructorMissing(FactoryError):
+    exit_code = 6
+
+
+class BuildFailed(FactoryError):
+    exit_code = 5
+
+
+@dataclass
+class BuildResult:
+    """One (profile, platform) job: what happened and where its files are."""
+
+    profile: str
+    name: str
+    version: str
+    platform: str
+    status: str  # ok | failed | skipped
+    reason: str = ""
+    exit_status: int | None = None
+    duration_seconds: float = 0.0
+    constructor_version: str = ""
+    installers: list[dict[str, Any]] = field(default_factory=list)
+    directory: str = ""
+    scan: dict[str, Any] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "profile": self.profile,
+            "name": self.name,
+            "version": self.version,
+            "platform": self.platform,
+            "status": self.status,
+            "reason": self.reason,
+            "exit_status": self.exit_status,
+            "duration_seconds": self.duration_seconds,
+            "constructor_version": self.constructor_version,
+            "installers": self.installers,
+            "directory": self.directory,
+            "scan": self.scan,
+        }
+
+
+# --- the host -----------------------------------------------------------------------------
+
+
+def host_platform() -> Platform | None:
+    """The conda platform this machine builds natively, if it is one we target."""
+    machine = host.machine().lower()
+    x86 = machine in ("x86_64", "amd64")
+    arm = machine in ("aarch64", "arm64")
+    if sys.platform.startswith("linux"):
+        return Platform.linux_64 if x86 else Platform.linux_aarch64 if arm else None
+    if sys.platform == "darwin":
+        return Platform.osx_arm64 if arm else Platform.osx_64 if x86 else None
+    if sys.platform == "win32":
+        return Platform.win_64 if x86 else None
+    return None
+
+
+_OS_NAMES = {OS.linux: "Linux", OS.osx: "macOS", OS.win: "Windows"}
+
+
+def native_skip_reason(target: Platform) -> str | None:
+    """Why this host does not build `target`, or None when it does."""
+    here = host_platform()
+    if here is target:
+        return None
+    shown = here.value if here else f"{sys.platform}/{host.machine()}"
+    return (
+        f"{target.value} installers are built natively on {_OS_NAMES[target.os]} "
+        f"({target.value}); this host is {shown}"
+    )
+
+
+# --- constructor --------------------------------------------------------------------------
+
+
+def find_constructor(explicit: str | None = None) -> Path:
+    choice = explicit or os.environ.get(CONSTRUCTOR_ENV)
+    if choice:
+        found = shutil.which(choice)
+        if found is None:
+            raise ConstructorMissing(f"constructor not found at {choice}; {INSTALL_HINT}")
+        return Path(found)
+    found = shutil.which("constructor")
+    if found is None:
+        raise ConstructorMissing(f"constructor is not on PATH; {INSTALL_HINT}")
+    return Path(found)
+
+
+def constructor_version(exe: Path) -> str:
+    try:
+        done = subprocess.run(
+            [str(exe), "--version"], capture_output=True, text=True, timeout=120, check=False
+        )
+    except OSError as exc:
+        message = f"cannot run {exe}: {exc.strerror or exc}; {INSTALL_HINT}"
+        raise ConstructorMissing(message) from None
+    match = re.search(r"(\d+\.\d+(?:\.\d+)*\S*)", done.stdout + done.stderr)
+    if done.returncode != 0 or match is None:
+        raise ConstructorMissing(f"{exe} --version failed; is it constructor? {INSTALL_HINT}")
+    return match.group(1)
+
+
+def constructor_command(
+    exe: Path, project: Path, out: Path, target: Platform, installer_type: str | None
+) -> list[str]:
+    command = [str(exe), str(project), "--output-dir", str(out), "--platform", target.value]
+    if installer_type:
+        command += ["--installer-type", installer_type]
+    return command
+
+
+# --- tokens -------------------------------------------------------------------------------
+
+
+def baked_tokens(loaded: LoadedProfile, values: dict[str, str]) -> dict[str, str]:
+    """Tokens built into the installer, by name; every one must be here and usable."""
+    out = {}
+    for name, token in sorted(loaded.profile.tokens.items()):
+        if token.install != "bake":
+            continue
+        where = f"${token.env}" if token.env else token.file
+        value = values.get(name)
+        if value is None:
+            raise InputError(
+                f"token {name}: nothing usable in {where} on this build machine; the "
+                "installer bakes it in, so the build needs it"
+            )
+        if not installable(value):
+            raise InputError(
+                f"token {name} (from {where}): only letters, digits and . _ ~ - can be "
+                "installed (conda puts the token into URLs)"
+            )
+        out[name] = value
+    return out
+
+
+def _write_private(path: Path, data: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(data)
+
+
+# --- one build ----------------------------------------------------------------------------
+
+
+def build_one(
+    loaded: LoadedProfile,
+    target: Platform,
+    out_root: Path,
+    *,
+    constructor: Path,
+    version: str,
+    installer_type: str | None = None,
+    allow_stale: bool = False,
+    on_line: Callable[[str], None] | None = None,
+) -> BuildResult:
+    """Build one platform's installers; never raises for a failed constructor run."""
+    profile = loaded.profile
+    result = BuildResult(
+        profile=display_path(loaded.file),
+        name=profile.name,
+        version=profile.installer_version,
+        platform=target.value,
+        status="skipped",
+        constructor_version=version,
+    )
+    reason = native_skip_reason(target)
+    if reason:
+        result.reason = reason
+        return result
+    values = token_values(loaded)
+    baked = baked_tokens(loaded, values)
+    secrets = sorted({*values.values(), *secret_environment().values()}, key=len, reverse=True)
+    lock = usable_lock(loaded.file, profile, [target], allow_stale)
+    project = render_project(loaded, target, lock)
+    final = platform_dir(out_root, profile.name, target)
+    failed = failed_dir(final)
+    for existing in (final, failed):
+        check_ours(existing)
+    final.parent.mkdir(parents=True, exist_ok=True)
+
+    with tempfile.TemporaryDirectory(prefix="installer-factory-build-") as work_name:
+        work = Path(work_name)  # 0700: tokens live here for the length of the build
+        project_dir = work / "project"
+        for rel, data in project.files.items():
+            file = project_dir / rel
+            file.parent.mkdir(parents=True, exist_ok=True)
+            file.write_bytes(data)
+        for name, value in baked.items():
+            _write_private(project_dir / TOKENS_DIR / staged_name(name), value)
+        binstar = work / "binstar"
+        for name, value in values.items():
+            url = profile.tokens[name].url
+            _write_private(binstar / "data" / token_file_name(url), value)
+        out_tmp = work / "out"
+        out_tmp.mkdir()
+        staged = Path(tempfile.mkdtemp(prefix=f".{final.name}.new-", dir=final.parent))
+        staged.chmod(DIR_MODE)
+        for rel, data in project.files.items():  # what was built, token-free, for audits
+            file = staged / PROJECT_DIR / rel
+            file.parent.mkdir(parents=True, exist_ok=True)
+            file.write_bytes(data)
+        locked = lock.platforms.get(target.value) if lock is not None else None
+        if locked is not None:
+            sbom = sbom_text(profile.name, result.version, target.value, locked.packages)
+            (staged / SBOM_FILE).write_text(sbom, encoding="utf-8")
+        try:
+            command = constructor_command(constructor, project_dir, out_tmp, target, installer_type)
+            env = {**os.environ, "BINSTAR_CONFIG_DIR": str(binstar)}
+            started = time.monotonic()
+            code = _run_streaming(command, env, staged / LOG_FILE, secrets, on_line, work)
+            result.duration_seconds = round(time.monotonic() - started, 3)
+            result.exit_status = code
+            for file in sorted(out_tmp.iterdir()):
+                kind = INSTALLER_SUFFIXES.get(file.suffix.lower())
+                if kind is None or not file.is_file():
+                    continue
+                shutil.move(str(file), staged / file.name)
+                result.installers.append(_describe(staged / file.name, kind))
+            if code != 0:
+                result.status, result.reason = "failed", f"constructor exited with {code}"
+            elif not result.installers:
+                result.status, result.reason = "failed", "constructor made no installer"
+            else:
+                result.status = "ok"
+            _write_report(staged, result, project.input_hash, secrets)
+            _scan(staged, result, values, baked)
+            _write_report(staged, result, project.input_hash, secrets)
+        except BaseException:
+            shutil.rmtree(staged, ignore_errors=True)
+            raise
+    if result.status == "ok":
+        write_kit(staged)
+        swap(staged, final)
+        shutil.rmtree(failed, ignore_errors=True)
+        result.directory = str(final)
+        write_manifest(out_root)
+    else:
+        for installer in result.installers:  # nothing unscanned or half-made is kept
+            (staged / installer["file"]).unlink(missing_ok=True)
+            (staged / f"{installer['file']}.sha256").unlink(missing_ok=True)
+        swap(staged, failed)
+        result.directory = str(failed)
+    return result
+
+
+def _run_streaming(
+    command: list[str],
+    env: dict[str, str],
+    log: Path,
+    secrets: list[str],
+    on_line: Callable[[str], None] | None,
+    cwd: Path,
+) -> int:
+    """Run constructor, every output line redacted before it reaches the log or screen."""
+    with open(log, "w", encoding="utf-8") as handle:
+        handle.write(redact("$ " + " ".join(command), secrets) + "\n")
+        try:
+            process = subprocess.Popen(
+                command,
+                env=env,
+                cwd=cwd,
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+                text=True,
+                encoding="utf-8",
+                errors="replace",
+            )
+        except OSError as exc:
+            handle.write(f"cannot start constructor: {exc.strerror or exc}\n")
+            return 127
+        assert process.stdout is not None
+        try:
+            for raw in process.stdout:
+                line = redact(raw.rstrip("\n"), secrets)
+                handle.write(line + "\n")
+                handle.flush()
+                if on_line is not None:
+                    on_line(line)
+            return process.wait()
+        except BaseException:
+            process.kill()
+            process.wait()
+            raise
+
+
+def _describe(file: Path, kind: str) -> dict[str, Any]:
+    digest = hashlib.sha256()
+    with open(file, "rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    sha = digest.hexdigest()
+    (file.parent / f"{file.name}.sha256").write_text(f"{sha}  {file.name}\n", encoding="ascii")
+    return {"installer_type": kind, "file": file.name, "size": file.stat().st_size, "sha256": sha}
+
+
+def _scan(staged: Path, result: BuildResult, values: dict[str, str], baked: dict[str, str]) -> None:
+    """No token in any log or report; in an installer, only the tokens it bakes in."""
+    names = {v: f"${n}" for n, v in secret_environment().items()}
+    names |= {v: f"tokens.{n}" for n, v in values.items()}  # the profile's name wins
+    known = {name: value.encode() for value, name in names.items()}
+    installers = {i["file"] for i in result.installers}
+    others = [p for p in sorted(staged.iterdir()) if p.name not in installers]
+    found = scan_paths(others, known).findings
+    baked_values = set(baked.values())
+    unbaked = {k: v for k, v in known.items() if v.decode() not in baked_values}
+    # installers hold third-party files with token-like test data: known values only
+    packed = [staged / name for name in sorted(installers)]
+    found += scan_paths(packed, unbaked, shapes=False).findings
+    rel = [f.as_dict() | {"file": Path(f.file).name} for f in found]
+    result.scan = {"ok": not found, "findings": rel}
+    if found and result.status == "ok":
+        result.status = "failed"
+        result.reason = f"scan found {len(found)} token(s) in the build's outputs"
+
+
+def _write_report(staged: Path, result: BuildResult, input_hash: str, secrets: list[str]) -> None:
+    report = {
+        "generator": "installer-factory",
+        "generator_version": __version__,
+        "input_sha256": input_hash,
+        "log": LOG_FILE,
+        **{k: v for k, v in result.as_dict().items() if k != "directory"},
+    }
+    # redacted before encoding, like --json output: whatever path a value took into it
+    text = json.dumps(redact_data(report, secrets), indent=2, sort_keys=True) + "\n"
+    (staged / REPORT_FILE).write_text(text, encoding="utf-8")
+    stamp = {"generator": "installer-factory", "kind": "build", "version": __version__}
+    (staged / STAMP_FILE).write_text(json.dumps(stamp, sort_keys=True) + "\n", encoding="utf-8")
+
+
+def ensure_writable(out_root: Path) -> None:
+    try:
+        out_root.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        message = f"cannot write {display_path(out_root)}: {exc.strerror or exc}"
+        raise OutputError(message) from None

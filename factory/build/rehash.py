@@ -1,0 +1,90 @@
+"""Recompute installer checksums after signing changed the installers' bytes.
+
+`installer-factory build` leaves in OUTPUT/<name>/<platform>/ the installers, one
+`<installer>.sha256` per installer and `build-report.json`, whose `installers` list has
+`{"file": <name in this folder>, "sha256": <hex>, "size": <bytes>, ...}` per installer
+(written with sorted keys, as rewritten here).
+Signing (signtool, productsign, stapler) rewrites installers in place, so CI runs
+`installer-factory rehash DIR` afterwards. Every file is replaced atomically.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from factory.errors import InputError, display_path
+from factory.output.atomic import write_bytes_atomic
+from factory.output.layout import REPORT_FILE
+
+_CHUNK = 1 << 20
+
+
+@dataclass(frozen=True)
+class Rehashed:
+    file: str
+    sha256: str
+    size: int
+    changed: bool
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "file": self.file,
+            "sha256": self.sha256,
+            "size": self.size,
+            "changed": self.changed,
+        }
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        while chunk := handle.read(_CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def checksum_line(sha256: str, file_name: str) -> str:
+    """The `sha256sum` format, so `sha256sum -c X.sha256` checks the installer beside it."""
+    return f"{sha256}  {file_name}\n"
+
+
+def rehash(directory: Path) -> list[Rehashed]:
+    """Update every installer's checksum file and report entry; nothing is written when any
+    listed installer is missing or the report cannot be read."""
+    report_file = directory / REPORT_FILE
+    shown = display_path(report_file)
+    try:
+        report = json.loads(report_file.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise InputError(f"{shown}: no such file (is this a build output folder?)") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"{shown}: cannot read: {exc}") from None
+    except ValueError as exc:
+        raise InputError(f"{shown}: not JSON: {exc}") from None
+    entries = report.get("installers") if isinstance(report, dict) else None
+    if not isinstance(entries, list):
+        raise InputError(f"{shown}: has no `installers` list")
+    results: list[Rehashed] = []
+    for number, entry in enumerate(entries):
+        name = entry.get("file") if isinstance(entry, dict) else None
+        if not isinstance(name, str) or not name or Path(name).name != name or name in (".", ".."):
+            raise InputError(
+                f"{shown}: installers[{number}].file must be a file name in this folder"
+            )
+        installer = directory / name
+        if not installer.is_file():
+            raise InputError(f"{shown}: installers[{number}]: {display_path(installer)} is missing")
+        sha256, size = sha256_of(installer), installer.stat().st_size
+        changed = entry.get("sha256") != sha256 or entry.get("size") != size
+        entry["sha256"], entry["size"] = sha256, size
+        results.append(Rehashed(name, sha256, size, changed))
+    for item in results:
+        write_bytes_atomic(
+            directory / f"{item.file}.sha256", checksum_line(item.sha256, item.file).encode()
+        )
+    write_bytes_atomic(report_file, (json.dumps(report, indent=2, sort_keys=True) + "\n").encode())
+    return results

@@ -1,0 +1,391 @@
+"""build-matrix.yml: which profiles are built on which platforms, by which CI runners,
+and which CI secrets sign the results.
+
+Loaded like a profile (factory.loader keeps the position of every key), so every problem
+is `file:line:column: key.path: message`, all at once; unknown keys are errors. Each
+listed profile is loaded too, and its own problems are reported with the matrix's.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
+
+from factory.errors import InputError, Problem, ProfileInvalid, display_path
+from factory.leaks.shapes import looks_like_token
+from factory.platforms import OS, Platform
+from factory.profile.diagnostics import format_path, problems_from_validation
+from factory.profile.layering import Layered
+from factory.profile.load import literal_tokens
+from factory.profile.yamlfile import Path_, load_yaml_file
+
+DEFAULT_MATRIX = Path("build-matrix.yml")
+
+# Installer formats constructor makes on each OS (msi is constructor's experimental one).
+OS_INSTALLER_TYPES: dict[OS, tuple[str, ...]] = {
+    OS.linux: ("sh",),
+    OS.osx: ("pkg", "sh"),
+    OS.win: ("exe", "msi"),
+}
+
+# Hosted runners the builds use when build-matrix.yml names none (GitHub labels; the
+# pipelines module maps them to each CI engine's own names).
+DEFAULT_RUNNERS: dict[Platform, str] = {
+    Platform.linux_64: "ubuntu-latest",
+    Platform.linux_aarch64: "ubuntu-24.04-arm",
+    Platform.osx_64: "macos-15-intel",
+    Platform.osx_arm64: "macos-14",
+    Platform.win_64: "windows-latest",
+}
+
+SECRET_NAME = re.compile(r"^[A-Z_][A-Z0-9_]*$")
+# the oldest constructor with what the factory relies on (see README: 3.16 or later)
+MIN_CONSTRUCTOR = (3, 16)
+# These land in shell steps and YAML of three CI engines: keep them to plain characters.
+_REPO_PATH = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9._-]*(/[A-Za-z0-9_][A-Za-z0-9._-]*)*$")
+_RUNNER = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+
+
+def _version(value: str) -> str:
+    if not re.fullmatch(r"\d+\.\d+(\.\d+)?", value):
+        raise ValueError("must be a constructor version such as 3.16.3")
+    if tuple(int(p) for p in value.split(".")[:2]) < MIN_CONSTRUCTOR:
+        raise ValueError("must be 3.16 or later (the factory relies on constructor 3.16)")
+    return value
+
+
+def _repo_path(value: str) -> str:
+    if value.startswith("/") or ".." in value.split("/"):
+        raise ValueError("must be a path inside the repository, relative to build-matrix.yml")
+    if not _REPO_PATH.fullmatch(value):
+        raise ValueError(
+            "must be a relative path of letters, digits, `.`, `_`, `-` and `/` "
+            "(it is used in CI shell steps)"
+        )
+    return value
+
+
+def _secret_name(value: str) -> str:
+    if looks_like_token(value):
+        # reported once, by the whole-file token check; never repeated here
+        raise ValueError(_TOKEN_MESSAGE)
+    if not SECRET_NAME.fullmatch(value):
+        raise ValueError(
+            "must be the NAME of a CI secret (uppercase letters, digits and _, e.g. "
+            "WINDOWS_SIGNING_PFX_BASE64), never its value"
+        )
+    return value
+
+
+def _runner(value: str) -> str:
+    if not _RUNNER.fullmatch(value):
+        raise ValueError("must be a runner label: letters, digits, `.`, `_` and `-`")
+    return value
+
+
+def _builds(value: list[Any]) -> list[Any]:
+    if not value:
+        raise ValueError("list at least one build (a profile and, optionally, its platforms)")
+    return value
+
+
+_TOKEN_MESSAGE = (
+    "looks like a secret value; build-matrix.yml is committed: name the CI secret that "
+    "holds it instead (e.g. WINDOWS_SIGNING_PFX_PASSWORD)"
+)
+
+SecretName = Annotated[str, AfterValidator(_secret_name)]
+RepoPath = Annotated[str, AfterValidator(_repo_path)]
+Runner = Annotated[str, AfterValidator(_runner)]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class WindowsSecrets(_Strict):
+    """Authenticode signing with signtool and a .pfx certificate."""
+
+    pfx_base64: SecretName = Field(description="Secret holding the .pfx file, base64-encoded.")
+    password: SecretName = Field(description="Secret holding the .pfx password.")
+
+
+class MacSecrets(_Strict):
+    """productsign with a Developer ID Installer certificate, then Apple notarization."""
+
+    certificate_base64: SecretName = Field(
+        description="Secret holding the Developer ID Installer .p12, base64-encoded."
+    )
+    certificate_password: SecretName = Field(description="Secret holding the .p12 password.")
+    identity: SecretName = Field(
+        description="Secret holding the identity name ('Developer ID Installer: Org (TEAMID)'); "
+        "not secret itself, but kept beside the certificate it names."
+    )
+    notary_apple_id: SecretName | None = Field(
+        None, description="Secret holding the Apple ID notarytool signs in with."
+    )
+    notary_team_id: SecretName | None = Field(None, description="Secret holding the team ID.")
+    notary_password: SecretName | None = Field(
+        None, description="Secret holding an app-specific password for that Apple ID."
+    )
+
+    @property
+    def notarize(self) -> bool:
+        return self.notary_password is not None
+
+
+class SigningSecrets(_Strict):
+    """Names of secrets in the CI engine's store. Without them, installers stay unsigned."""
+
+    windows: WindowsSecrets | None = None
+    macos: MacSecrets | None = None
+
+
+class InstallerTypeChoice(_Strict):
+    """Which of the profile's installer types this matrix signs, tests and plans, per OS."""
+
+    linux: list[Literal["sh", "pkg", "exe", "msi"]] | None = Field(None, min_length=1)
+    osx: list[Literal["sh", "pkg", "exe", "msi"]] | None = Field(None, min_length=1)
+    win: list[Literal["sh", "pkg", "exe", "msi"]] | None = Field(None, min_length=1)
+
+
+class Build(_Strict):
+    profile: RepoPath = Field(description="Profile file, relative to build-matrix.yml.")
+    platforms: list[Platform] | None = Field(
+        None, min_length=1, description="Default: the profile's own platforms."
+    )
+    installer_types: InstallerTypeChoice = Field(
+        default_factory=InstallerTypeChoice,
+        description="Per OS (linux, osx, win). Default: the profile's installer_types.",
+    )
+
+
+class MatrixFile(_Strict):
+    """build-matrix.yml as written."""
+
+    constructor: Annotated[str, AfterValidator(_version)] = Field(
+        description="constructor version CI installs from conda-forge, e.g. 3.16.3."
+    )
+    output: RepoPath = Field("dist", description="Where builds and CI artifacts go.")
+    runners: dict[Platform, Runner] = Field(
+        default_factory=dict,
+        description="Self-hosted runners by platform: a GitHub runs-on label, a GitLab "
+        "runner tag, an Azure agent pool name. Default: the engine's hosted runners.",
+    )
+    signing: SigningSecrets = Field(default_factory=SigningSecrets)
+    builds: Annotated[list[Build], AfterValidator(_builds)] = Field(
+        description="Profiles to build, each on its platforms."
+    )
+
+
+@dataclass
+class MatrixBuild:
+    """One `builds:` entry with its profile loaded and its choices resolved."""
+
+    index: int
+    spec: Build
+    loaded: Any  # factory.profile.load.LoadedProfile
+    platforms: list[Platform]
+    installer_types: dict[OS, list[str]]
+
+    @property
+    def profile_ref(self) -> str:
+        return self.spec.profile
+
+    @property
+    def name(self) -> str:
+        return str(self.loaded.profile.name)
+
+
+@dataclass
+class LoadedMatrix:
+    file: Path
+    model: MatrixFile
+    builds: list[MatrixBuild] = field(default_factory=list)
+
+    @property
+    def root(self) -> Path:
+        """The repository root as CI sees it: the folder of build-matrix.yml."""
+        return self.file.parent
+
+    def runner(self, platform: Platform) -> str:
+        return self.model.runners.get(platform, DEFAULT_RUNNERS[platform])
+
+    def signs(self, platform: Platform, installer_type: str) -> bool:
+        signing = self.model.signing
+        if platform.os is OS.win:
+            return signing.windows is not None and installer_type in ("exe", "msi")
+        if platform.os is OS.osx:
+            return signing.macos is not None and installer_type == "pkg"
+        return False
+
+
+def load_matrix(file: Path) -> LoadedMatrix:
+    """Every problem at once in ProfileInvalid; InputError when the file cannot be read."""
+    doc = load_yaml_file(file)
+    where = Layered(data=doc.data, values=doc.values, keys=doc.keys, chain=[file])
+    keep = "in the CI engine's secret store and name the secret here"
+    tokens = list(literal_tokens(where, "build-matrix.yml", keep))
+    token_paths = {p.path for p in tokens}
+    problems = list(tokens)
+    try:
+        model = MatrixFile.model_validate(doc.data)
+    except ValidationError as exc:
+        found = problems_from_validation(exc, where, MatrixFile)
+        problems += [p for p in found if p.path not in token_paths]
+        raise ProfileInvalid(problems) from None
+    matrix = LoadedMatrix(file, model)
+    problems += _check_signing(model, where)
+    for index, build in enumerate(model.builds):
+        problems += _load_build(matrix, index, build, where)
+    problems += _duplicates(matrix, where)
+    if problems:
+        raise ProfileInvalid(problems)
+    return matrix
+
+
+def _check_signing(model: MatrixFile, where: Layered) -> list[Problem]:
+    mac = model.signing.macos
+    if mac is None:
+        return []
+    notary = {
+        "notary_apple_id": mac.notary_apple_id,
+        "notary_team_id": mac.notary_team_id,
+        "notary_password": mac.notary_password,
+    }
+    given = [k for k, v in notary.items() if v is not None]
+    if not given or len(given) == len(notary):
+        return []
+    path: Path_ = ("signing", "macos")
+    missing = ", ".join(k for k in notary if k not in given)
+    return [
+        Problem(
+            where.location(path, key=True),
+            format_path(path),
+            f"notarization needs all of notary_apple_id, notary_team_id and notary_password; "
+            f"missing: {missing}",
+        )
+    ]
+
+
+def _load_build(matrix: LoadedMatrix, index: int, build: Build, where: Layered) -> list[Problem]:
+    from factory.profile.load import load_profile
+
+    at: Path_ = ("builds", index)
+    profile_at = (*at, "profile")
+
+    def problem(path: Path_, message: str, *, key: bool = False) -> Problem:
+        return Problem(where.location(path, key=key), format_path(path), message)
+
+    file = matrix.root / build.profile
+    if not file.is_file():
+        return [problem(profile_at, f"no such file: {display_path(file)}")]
+    try:
+        loaded = load_profile(file)
+    except ProfileInvalid as exc:
+        count = len(exc.errors)
+        return [
+            *exc.problems,
+            problem(profile_at, f"this profile is invalid ({count} error(s), reported with it)"),
+        ]
+    except InputError as exc:
+        return [problem(profile_at, f"cannot load this profile: {exc}")]
+    if loaded.layered.abstract:
+        return [
+            problem(
+                profile_at,
+                "is an abstract base (abstract: true), never built; list the profiles "
+                "that extend it",
+            )
+        ]
+    problems: list[Problem] = []
+    targets = list(loaded.profile.platforms)
+    shown = ", ".join(p.value for p in targets)
+    platforms = list(build.platforms) if build.platforms is not None else targets
+    for number, platform in enumerate(platforms):
+        if platform not in targets:
+            problems.append(
+                problem(
+                    (*at, "platforms", number),
+                    f"{platform.value} is not a platform of this profile (it targets {shown})",
+                )
+            )
+    built_os = {p.os for p in platforms}
+    chosen: dict[OS, list[str]] = {}
+    for os_ in OS:
+        own = loaded.profile.installer_types.for_os(os_)
+        wanted = getattr(build.installer_types, os_.value)
+        if wanted is None:
+            chosen[os_] = own
+            continue
+        chosen[os_] = list(wanted)
+        base: Path_ = (*at, "installer_types", os_.value)
+        if os_ not in built_os:
+            problems.append(problem(base, f"no {os_.value} platform is built here", key=True))
+            continue
+        for number, kind in enumerate(wanted):
+            valid = OS_INSTALLER_TYPES[os_]
+            if kind not in valid:
+                problems.append(
+                    problem(
+                        (*base, number),
+                        f"{kind} is not an installer type for {os_.value} "
+                        f"(one of: {', '.join(valid)})",
+                    )
+                )
+            elif kind not in own:
+                problems.append(
+                    problem(
+                        (*base, number),
+                        f"the profile does not build {kind} for {os_.value} (it builds: "
+                        f"{', '.join(own)}); add it to the profile's installer_types.{os_.value}",
+                    )
+                )
+            elif kind in wanted[:number]:
+                problems.append(problem((*base, number), f"{kind} is listed twice"))
+    matrix.builds.append(MatrixBuild(index, build, loaded, platforms, chosen))
+    return problems
+
+
+def _duplicates(matrix: LoadedMatrix, where: Layered) -> list[Problem]:
+    """One job per (profile, platform); one profile file per installer name (outputs go
+    to OUTPUT/<name>/<platform>/ and CI job ids are made from the name)."""
+    problems: list[Problem] = []
+    seen: dict[tuple[Path, Platform], int] = {}
+    names: dict[str, tuple[Path, int]] = {}
+    for build in matrix.builds:
+        at: Path_ = ("builds", build.index)
+        file = build.loaded.file.resolve()
+        for number, platform in enumerate(build.platforms):
+            first = seen.setdefault((file, platform), build.index)
+            if first != build.index or platform in build.platforms[:number]:
+                path = (*at, "platforms", number) if build.spec.platforms else (*at, "profile")
+                by = "this build" if first == build.index else f"builds[{first}]"
+                problems.append(
+                    Problem(
+                        where.location(path),
+                        format_path(path),
+                        f"{platform.value} of {build.profile_ref} is already built by {by}",
+                    )
+                )
+        other = names.setdefault(job_slug(build.name), (file, build.index))
+        if other[0] != file:
+            path = (*at, "profile")
+            problems.append(
+                Problem(
+                    where.location(path),
+                    format_path(path),
+                    f"installer name {build.name} is also built from builds[{other[1]}] "
+                    "(a different file); their outputs and CI jobs would collide",
+                )
+            )
+    return problems
+
+
+def job_slug(name: str) -> str:
+    """An identifier every CI engine accepts in job ids (Azure allows only [A-Za-z0-9_])."""
+    return re.sub(r"[^a-z0-9]+", "_", name.lower()).strip("_") or "x"

@@ -1,0 +1,270 @@
+"""`installer-factory lock|doctor|sbom`: arguments and printing. The work is in lock.py,
+doctor.py, sbom.py and lockfile.py; cli.py's helpers are imported inside the handlers."""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from factory.errors import InputError, display_path
+
+
+def add_lock_parser(sub: Any, add: Callable[..., argparse.ArgumentParser]) -> None:
+    from factory.cli.main import platform_option
+
+    p = add(
+        "lock",
+        "solve a profile once per platform and write its lock file",
+        "Solve each platform's specs with py-rattler against the profile's build channels\n"
+        "(tokens from the environment, channel priority as the profile says, the\n"
+        "platform's virtual packages) and write <profile>.lock.yaml beside the profile.\n"
+        "The lock keeps the specs it came from, so validate and render notice a profile\n"
+        "changed after locking. What changed is printed after every lock.\n\n"
+        "exit status: 0 locked, 1 invalid profile or no solution (see `doctor`)",
+    )
+    _common(p)
+    p.add_argument(
+        "--update",
+        nargs="+",
+        metavar="NAME",
+        help="re-solve letting only these packages move; every other keeps its pin",
+    )
+    p.add_argument(
+        "--diff", action="store_true", help="solve and show what would change; write nothing"
+    )
+    p.set_defaults(func=cmd_lock)
+
+    p = add(
+        "doctor",
+        "explain why a profile does not solve",
+        "Solve each platform; for one that fails, say which specs conflict and which have\n"
+        "no candidate. With --reference-channel (an unfiltered snapshot), solve again with\n"
+        "it at the lowest priority and list exactly the packages the organization's\n"
+        "channels are missing or filter out, with the versions that would do.\n\n"
+        "exit status: 0 every platform solves, 1 one does not (or invalid profile)",
+    )
+    _common(p)
+    p.add_argument(
+        "--reference-channel",
+        action="append",
+        default=[],
+        metavar="URL",
+        help="an unfiltered channel to compare with (repeatable)",
+    )
+    p.set_defaults(func=cmd_doctor)
+
+    p = add(
+        "sbom",
+        "write CycloneDX SBOMs from a profile's lock",
+        "One CycloneDX 1.5 JSON file per platform from the lock: every package with\n"
+        "version, build, channel, hashes and licence. `build` also writes one beside\n"
+        "each installer.",
+    )
+    p.add_argument("profile", metavar="PROFILE", help="profile file or name")
+    platform_option(p)
+    p.add_argument("--output", "-o", type=Path, metavar="DIR", default=Path("."), help="default: .")
+    p.set_defaults(func=cmd_sbom)
+
+
+def _common(p: argparse.ArgumentParser) -> None:
+    from factory.cli.main import platform_option
+
+    p.add_argument("profile", metavar="PROFILE", help="profile file or name")
+    platform_option(p)
+    p.add_argument(
+        "--cache-dir",
+        type=Path,
+        metavar="DIR",
+        help="repodata cache (default: $INSTALLER_FACTORY_CACHE_DIR, else the user cache dir)",
+    )
+    p.add_argument(
+        "--max-age",
+        type=float,
+        default=None,
+        metavar="SECONDS",
+        help="use cached repodata this young without asking the server (default 900)",
+    )
+    p.add_argument("--refresh", action="store_true", help="download repodata again")
+    p.add_argument(
+        "--virtual-package",
+        action="append",
+        default=[],
+        metavar="NAME=VERSION",
+        help="assume this virtual package on target machines, e.g. __cuda=12.4 or "
+        "__glibc=2.28 (repeatable)",
+    )
+
+
+# --- shared -----------------------------------------------------------------------------
+
+
+def _profile(args: argparse.Namespace) -> tuple[Any, list[Any]]:
+    from factory.cli.main import _load_all
+    from factory.platforms import Platform
+
+    _, loaded = _load_all([args.profile])
+    item = loaded[0]
+    if item.layered.abstract:
+        raise InputError(f"{display_path(item.file)}: an abstract base has no packages to lock")
+    wanted = [Platform(p) for p in args.platform] if args.platform else item.profile.platforms
+    missing = [p.value for p in wanted if p not in item.profile.platforms]
+    if missing:
+        raise InputError(f"{item.profile.name} does not target {', '.join(missing)}")
+    return item, wanted
+
+
+def _fetcher(item: Any, args: argparse.Namespace) -> Any:
+    from factory.lock.repodata import DEFAULT_MAX_AGE, Fetcher, default_cache_dir
+    from factory.profile.certificates import bundle
+    from factory.profile.tokens import token_values
+
+    tokens = {item.profile.tokens[n].url: v for n, v in token_values(item).items()}
+    ca = bundle(item.sources.certificates)[0] if item.profile.ca_certs else None
+    return Fetcher(
+        cache_dir=args.cache_dir or default_cache_dir(),
+        tokens=tokens,
+        ca_bundle=ca,
+        max_age=DEFAULT_MAX_AGE if args.max_age is None else args.max_age,
+        refresh=args.refresh,
+    )
+
+
+def _overrides(values: list[str]) -> dict[str, str]:
+    out = {}
+    for value in values:
+        name, sep, version = value.partition("=")
+        if not sep or not name.startswith("__") or not version:
+            raise InputError(f"--virtual-package {value}: expected NAME=VERSION, e.g. __cuda=12.4")
+        out[name] = version
+    return out
+
+
+# --- commands ---------------------------------------------------------------------------
+
+
+def cmd_lock(args: argparse.Namespace) -> int:
+    from factory.cli.main import _print_json, emit
+    from factory.lock.lockfile import dump_lock, lock_path, read_lock
+    from factory.lock.solve import lock_profile
+    from factory.output.atomic import write_bytes_atomic
+
+    item, platforms = _profile(args)
+    path = lock_path(item.file)
+    previous = read_lock(path)
+    fetcher = _fetcher(item, args)
+    run = lock_profile(
+        item,
+        platforms,
+        fetcher,
+        previous=previous,
+        update=args.update,
+        virtual_overrides=_overrides(args.virtual_package),
+    )
+    text = dump_lock(run.lock, item.file)
+    unchanged = path.is_file() and path.read_text(encoding="utf-8") == text
+    if not args.diff and not unchanged:
+        write_bytes_atomic(path, text.encode())
+    if args.json:
+        _print_json(
+            {
+                "ok": True,
+                "lock": str(path),
+                "written": not args.diff and not unchanged,
+                "platforms": {
+                    p: {
+                        "packages": len(run.lock.platforms[p].packages),
+                        "changes": [c.as_dict() for c in run.changes.get(p, [])],
+                    }
+                    for p in run.solved
+                },
+                "repodata": {"requests": fetcher.requests, "downloaded": fetcher.downloaded},
+            }
+        )
+        return 0
+    for platform in run.solved:
+        changes = run.changes.get(platform, [])
+        count = len(run.lock.platforms[platform].packages)
+        emit(f"{platform}: {count} package(s), {_summary(changes)}")
+        for change in changes:
+            emit(f"  {change}")
+    verb = "would write" if args.diff else "unchanged" if unchanged else "wrote"
+    emit(f"{verb} {display_path(path)}", err=True)
+    return 0
+
+
+def _summary(changes: list[Any]) -> str:
+    if not changes:
+        return "no change"
+    kinds: dict[str, int] = {}
+    for change in changes:
+        kinds[change.kind] = kinds.get(change.kind, 0) + 1
+    return ", ".join(f"{n} {kind}" for kind, n in sorted(kinds.items()))
+
+
+def cmd_doctor(args: argparse.Namespace) -> int:
+    from factory.cli.main import _print_json, emit
+    from factory.lock.doctor import diagnose
+
+    item, platforms = _profile(args)
+    results = diagnose(
+        item,
+        platforms,
+        _fetcher(item, args),
+        args.reference_channel,
+        _overrides(args.virtual_package),
+    )
+    ok = all(r.ok for r in results)
+    if args.json:
+        _print_json({"ok": ok, "platforms": [r.as_dict() for r in results]})
+        return 0 if ok else 1
+    for result in results:
+        if result.ok:
+            emit(f"{result.platform}: solves ({result.packages} packages)")
+            continue
+        emit(f"{result.platform}: does not solve")
+        for line in result.explanation.splitlines():
+            emit(f"  {line}")
+        for unmatched in result.unmatched:
+            emit(f"  - {unmatched}")
+        if result.missing:
+            emit("  missing from or filtered out of the build channels (the reference has them):")
+            for record in result.missing:
+                emit(f"    {record.name} {record.version} {record.build}  ({record.channel})")
+        elif args.reference_channel and not result.reference_error:
+            emit("  the reference channels add nothing that would help")
+        if result.reference_error:
+            emit("  it does not solve with the reference channels either:")
+            for line in result.reference_error.splitlines():
+                emit(f"    {line}")
+    return 0 if ok else 1
+
+
+def cmd_sbom(args: argparse.Namespace) -> int:
+    from factory.cli.main import _print_json, emit
+    from factory.lock.lockfile import lock_path, read_lock, stale_platforms
+    from factory.lock.sbom import sbom_text
+    from factory.output.atomic import write_bytes_atomic
+
+    item, platforms = _profile(args)
+    path = lock_path(item.file)
+    lock = read_lock(path)
+    if lock is None:
+        raise InputError(f"{display_path(path)}: no lock; run `installer-factory lock` first")
+    stale = stale_platforms(item.profile, lock, platforms)
+    if stale:
+        raise InputError(f"{display_path(path)}: stale for {', '.join(stale)}; lock again")
+    written = []
+    for platform in platforms:
+        records = lock.platforms[platform.value].packages
+        name, version = item.profile.name, item.profile.installer_version
+        target = args.output / f"{name}-{version}-{platform.value}.cdx.json"
+        write_bytes_atomic(target, sbom_text(name, version, platform.value, records).encode())
+        written.append(str(target))
+    if args.json:
+        _print_json({"ok": True, "files": written})
+    else:
+        for file in written:
+            emit(file)
+    return 0

@@ -1,0 +1,166 @@
+"""`installer-factory matrix plan|ci` and `installer-factory rehash`: arguments and printing.
+
+cli.py wires these in with `add_matrix_parser(sub, add)`; the work is in matrix.py,
+plan.py, pipelines.py and rehash.py. cli.py's helpers are imported inside the handlers,
+as cli.py imports this module.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from factory.errors import display_path
+
+MATRIX_HELP = "build-matrix.yml to read (default: ./build-matrix.yml)"
+
+
+def add_matrix_parser(sub: Any, add: Callable[..., argparse.ArgumentParser]) -> None:
+    """Add `matrix` (with `plan` and `ci`) and `rehash` to the top-level subparsers."""
+    from factory.ci.engines import ENGINES, TARGET_FILES
+    from factory.cli.main import constructor_option
+
+    p = add(
+        "matrix",
+        "plan the builds in build-matrix.yml, or generate a CI pipeline for them",
+        "build-matrix.yml lists profiles and the platforms to build them on, CI runners\n"
+        "and the names of signing secrets. `plan` checks it (and every profile in it)\n"
+        "and lists the jobs; `ci` writes a GitHub Actions, GitLab CI or Azure Pipelines\n"
+        "pipeline that builds, signs and tests them.",
+        json_flag=False,
+    )
+    actions = p.add_subparsers(dest="matrix_command", metavar="ACTION", required=True)
+    plan = actions.add_parser(
+        "plan",
+        help="check build-matrix.yml and list its jobs",
+        description="One job per (profile, platform, installer type), with its runner and\n"
+        "whether CI signs it. Exit 1 with every problem when the matrix or a profile\n"
+        "in it is invalid.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    plan.add_argument("--matrix", type=Path, default=Path("build-matrix.yml"), help=MATRIX_HELP)
+    plan.add_argument("--json", action="store_true", help="print one JSON document on stdout")
+    ci = actions.add_parser(
+        "ci",
+        help="generate a CI pipeline from build-matrix.yml",
+        description="Print (or write with --output) the pipeline for one CI engine. Put it at\n"
+        + "\n".join(f"  {engine}: {path}" for engine, path in TARGET_FILES.items()),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    ci.add_argument("engine", choices=ENGINES, metavar="ENGINE", help=" | ".join(ENGINES))
+    ci.add_argument("--matrix", type=Path, default=Path("build-matrix.yml"), help=MATRIX_HELP)
+    ci.add_argument("--output", "-o", type=Path, metavar="FILE", help="write to FILE instead")
+    run = actions.add_parser(
+        "run",
+        help="build the matrix's jobs this host can build natively",
+        description="Render and run constructor for every (profile, platform) of the matrix\n"
+        "that this host builds natively; the others are listed as skipped with the\n"
+        "reason. A failing job does not stop the others. Outputs as for `build`.\n\n"
+        "exit status: 0 every job built or skipped, 5 a job failed, 6 constructor\n"
+        "missing, 1 invalid matrix or profile",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    run.add_argument("--matrix", type=Path, default=Path("build-matrix.yml"), help=MATRIX_HELP)
+    run.add_argument(
+        "--output", "-o", type=Path, metavar="DIR", help="default: the matrix's `output`"
+    )
+    constructor_option(run)
+    run.add_argument("--json", action="store_true", help="print one JSON document on stdout")
+    p.set_defaults(func=cmd_matrix)
+
+    r = add(
+        "rehash",
+        "recompute installer checksums after signing",
+        "For every installer listed in DIR/build-report.json, recompute its sha256 and\n"
+        "size, rewrite <installer>.sha256 and update the report. Run it after signing.",
+    )
+    r.add_argument("directory", type=Path, metavar="DIR", help="a build output folder")
+    r.set_defaults(func=cmd_rehash)
+
+
+def cmd_matrix(args: argparse.Namespace) -> int:
+    if args.matrix_command == "plan":
+        return _plan(args)
+    if args.matrix_command == "run":
+        return _run(args)
+    return _ci(args)
+
+
+def _run(args: argparse.Namespace) -> int:
+    from factory.ci.jobs import build_units
+    from factory.ci.matrix import load_matrix
+    from factory.cli.main import KNOWN_SECRETS, report_builds, run_builds
+    from factory.profile.tokens import token_values
+
+    matrix = load_matrix(args.matrix)
+    jobs = []
+    for unit in build_units(matrix):
+        loaded = unit.build.loaded
+        KNOWN_SECRETS.extend(token_values(loaded).values())
+        own = loaded.profile.installer_types.for_os(unit.platform.os)
+        types = unit.installer_types
+        # constructor takes one --installer-type: given when the matrix picks one of several
+        jobs.append((loaded, unit.platform, types[0] if len(types) == 1 and types != own else None))
+    out = args.output or matrix.root / matrix.model.output
+    return report_builds(run_builds(jobs, out, constructor=args.constructor), args.json)
+
+
+def _plan(args: argparse.Namespace) -> int:
+    from factory.ci.jobs import plan_jobs
+    from factory.ci.matrix import load_matrix
+    from factory.cli.main import _print_json, emit
+
+    jobs = plan_jobs(load_matrix(args.matrix))
+    if args.json:
+        _print_json({"ok": True, "matrix": str(args.matrix), "jobs": [j.as_dict() for j in jobs]})
+        return 0
+    rows = [("PROFILE", "PLATFORM", "TYPE", "RUNNER", "SIGNED")]
+    rows += [
+        (j.profile, j.platform.value, j.installer_type, j.runner, "yes" if j.signing else "no")
+        for j in jobs
+    ]
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    for row in rows:
+        emit("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip())
+    builds = len({(j.profile, j.platform) for j in jobs})
+    emit(f"{len(jobs)} installer(s) from {builds} build job(s)", err=True)
+    return 0
+
+
+def _ci(args: argparse.Namespace) -> int:
+    from factory.ci.matrix import load_matrix
+    from factory.ci.pipelines import render_pipeline
+    from factory.cli.main import emit
+
+    text = render_pipeline(load_matrix(args.matrix), args.engine)
+    if args.output is None:
+        sys.stdout.write(text)  # names of secrets only, never values: no redaction needed
+        return 0
+    from factory.output.atomic import write_bytes_atomic
+
+    write_bytes_atomic(args.output, text.encode())
+    emit(f"wrote {display_path(args.output)}", err=True)
+    return 0
+
+
+def cmd_rehash(args: argparse.Namespace) -> int:
+    from factory.build.rehash import rehash
+    from factory.cli.main import _print_json, emit
+
+    results = rehash(args.directory)
+    if args.json:
+        _print_json(
+            {
+                "ok": True,
+                "directory": str(args.directory),
+                "installers": [r.as_dict() for r in results],
+            }
+        )
+    else:
+        for item in results:
+            state = "updated" if item.changed else "unchanged"
+            emit(f"{item.sha256}  {item.file}  ({item.size} bytes, {state})")
+    return 0

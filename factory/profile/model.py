@@ -1,0 +1,558 @@
+"""The organization profile: every key an admin may write, its type and its own checks.
+
+Rules that relate several keys (or need files, certificates or the target platform) live
+in rules.py; rendering lives in render.py and templates/. Unknown keys are errors at every
+level (extra="forbid"): a typo must never be silently ignored.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StringConstraints,
+    model_validator,
+)
+
+from factory.platforms import OS, Platform
+from factory.quoting.shells import has_control_chars
+
+# constructor's own pattern for `name` and `version`
+NAME_PATTERN = r"^[a-zA-Z0-9_]([a-zA-Z0-9._-]*[a-zA-Z0-9_])?$"
+URL_PATTERN = re.compile(r"^(https?|file)://[^\s/?#]*(/[^\s]*)?$")
+CHANNEL_NAME_PATTERN = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.+-]*(/[A-Za-z0-9_.+-]+)*$")
+SITE_PATTERN = r"^[A-Za-z0-9_][A-Za-z0-9_-]*$"
+ENV_NAME_PATTERN = r"^[A-Za-z_][A-Za-z0-9_]*$"
+
+
+def _any_text(value: str) -> str:
+    if has_control_chars(value):
+        raise ValueError("must be printable text: no line breaks or control characters")
+    return value
+
+
+def _text(value: str) -> str:
+    if not value:
+        raise ValueError("must not be empty")
+    return _any_text(value)
+
+
+def _spec(value: str) -> str:
+    if value != value.strip() or not value:
+        raise ValueError("a package spec must not be empty or start/end with spaces")
+    return _text(value)
+
+
+def _url(value: str) -> str:
+    if not URL_PATTERN.fullmatch(value):
+        raise ValueError("must be an http://, https:// or file:// URL with no spaces")
+    return _text(value)
+
+
+def _http_url(value: str) -> str:
+    if not value.startswith(("http://", "https://")):
+        raise ValueError("must be an http:// or https:// URL")
+    return _url(value)
+
+
+def _env_value(value: str) -> str:
+    if any(ch in value for ch in "'\"#"):
+        # constructor quotes these itself: no quotes for EXE, and # is never safe
+        raise ValueError("quotes and # cannot be passed through constructor")
+    return _any_text(value)
+
+
+def _channel(value: str) -> str:
+    if "://" in value:
+        return _url(value)
+    if not CHANNEL_NAME_PATTERN.fullmatch(value):
+        raise ValueError("must be a channel name (like `defaults` or `conda-forge`) or a URL")
+    return value
+
+
+def _relpath(value: str) -> str:
+    if not value.strip():
+        raise ValueError("must be a file path")
+    return _text(value)
+
+
+def _unix_abs_path(value: str) -> str:
+    if not value.startswith("/"):
+        raise ValueError("must be an absolute path (starting with /)")
+    return _text(value)
+
+
+_WIN_ABS = re.compile(r"^(?:[A-Za-z]:\\|\\\\)")
+
+
+def _win_abs_path(value: str) -> str:
+    if not _WIN_ABS.match(value):
+        raise ValueError(r"must be an absolute Windows path (C:\... or \\server\...)")
+    if not value.isascii() or any(c in value for c in '"%!*?<>|'):
+        # cmd.exe would expand % and !, and the others cannot be in a Windows path
+        raise ValueError('must be ASCII without " % ! * ? < > |')
+    return _text(value)
+
+
+Text = Annotated[str, AfterValidator(_text)]
+UnixAbsPath = Annotated[str, AfterValidator(_unix_abs_path)]
+WinAbsPath = Annotated[str, AfterValidator(_win_abs_path)]
+AnyText = Annotated[str, AfterValidator(_any_text)]
+EnvValue = Annotated[str, AfterValidator(_env_value)]  # "" is meaningful (e.g. disables a page)
+Spec = Annotated[str, AfterValidator(_spec)]
+Url = Annotated[str, AfterValidator(_url)]
+HttpUrl = Annotated[str, AfterValidator(_http_url)]
+Channel = Annotated[str, AfterValidator(_channel)]
+FilePath = Annotated[str, AfterValidator(_relpath)]
+Name = Annotated[str, StringConstraints(pattern=NAME_PATTERN, max_length=128)]
+GroupName = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_][A-Za-z0-9_.-]*$")]
+VirtualSpec = Annotated[str, StringConstraints(pattern=r"^__\S+.*$"), AfterValidator(_spec)]
+SpecGroups = dict[GroupName, list[Spec]]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+class Images(Strict):
+    """Installer artwork, paths relative to the profile that names them."""
+
+    welcome: FilePath | None = Field(None, description="EXE side panel / PKG background.")
+    header: FilePath | None = Field(None, description="EXE header image (150x57).")
+    icon: FilePath | None = Field(None, description="EXE icon (.ico, 256x256).")
+
+
+class InstallerTypes(Strict):
+    """Which installer formats to build on each OS."""
+
+    linux: list[Literal["sh"]] = Field(default_factory=lambda: ["sh"], min_length=1)
+    osx: list[Literal["pkg", "sh"]] = Field(default_factory=lambda: ["pkg"], min_length=1)
+    win: list[Literal["exe"]] = Field(default_factory=lambda: ["exe"], min_length=1)
+
+    def for_os(self, os: OS) -> list[str]:
+        return list(getattr(self, os.value))
+
+
+class Release(Strict):
+    """Release naming after the seed's convention: series_YYYYMM plus a rebuild letter."""
+
+    series: Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_]*$")] = Field(
+        description="Environment series, e.g. data_science."
+    )
+    month: Annotated[str, StringConstraints(pattern=r"^20\d\d-(0[1-9]|1[0-2])$")] = Field(
+        description="Release month as YYYY-MM, e.g. 2026-11."
+    )
+    rebuild: Annotated[str, StringConstraints(pattern=r"^[a-z]?$")] = Field(
+        "", description="Out-of-band security rebuild letter: '', a, b, ..."
+    )
+
+    @property
+    def stamp(self) -> str:
+        return self.month.replace("-", "") + self.rebuild
+
+    @property
+    def name(self) -> str:
+        return f"{self.series}_{self.stamp}"
+
+
+class Packages(Strict):
+    """What goes into the base environment: the loose specs (intent), in named groups."""
+
+    specs: SpecGroups = Field(
+        default_factory=dict,
+        description="Named groups of package specs for every platform. Layers add groups "
+        "or replace one by name; null removes an inherited group.",
+    )
+    os: dict[OS, SpecGroups] = Field(
+        default_factory=dict, description="Extra groups for one OS only (linux, osx, win)."
+    )
+    platform: dict[Platform, SpecGroups] = Field(
+        default_factory=dict, description="Extra groups for one platform only."
+    )
+    exclude: list[Annotated[str, StringConstraints(pattern=r"^[^ =<>*]+$")]] = Field(
+        default_factory=list, description="Package names dropped after the solve."
+    )
+    virtual_specs: dict[OS, list[VirtualSpec]] = Field(
+        default_factory=dict, description="Install-time system requirements per OS."
+    )
+    menu_packages: list[Text] | None = Field(
+        None, description="Only these packages get shortcuts; [] for none; absent for all."
+    )
+
+    def groups_for(self, platform: Platform) -> list[tuple[str, list[str]]]:
+        """(group label, specs) in a stable order: common, then OS, then platform groups."""
+        out = [(name, list(specs)) for name, specs in self.specs.items()]
+        out += [
+            (f"os.{platform.os.value}.{n}", list(s))
+            for n, s in self.os.get(platform.os, {}).items()
+        ]
+        out += [
+            (f"platform.{platform.value}.{n}", list(s))
+            for n, s in self.platform.get(platform, {}).items()
+        ]
+        return out
+
+    def specs_for(self, platform: Platform) -> list[str]:
+        return [spec for _, specs in self.groups_for(platform) for spec in specs]
+
+
+class ChannelRemap(Strict):
+    src: Url = Field(description="Channel URL the build solves and downloads from.")
+    dest: Url = Field(description="Channel URL installed machines record and use instead.")
+
+
+class ProxyServers(Strict):
+    http: Url | None = None
+    https: Url | None = None
+
+
+CONDARC_MANAGED = (
+    "channels",
+    "default_channels",
+    "channel_alias",
+    "channel_priority",
+    "report_errors",
+    "ssl_verify",
+    "proxy_servers",
+    "pkgs_dirs",
+    "envs_dirs",
+    "allowlist_channels",
+)
+
+
+def _unmanaged(key: str) -> str:
+    if key in CONDARC_MANAGED:
+        raise ValueError(f"`{key}` has its own place: set condarc.{key} instead")
+    return key
+
+
+CondarcKey = Annotated[
+    str, StringConstraints(pattern=r"^[a-z_][a-z0-9_]*$"), AfterValidator(_unmanaged)
+]
+
+
+class Condarc(Strict):
+    """The .condarc the installer ships. Built from the profile with remapped URLs."""
+
+    channels: list[Channel] | None = Field(
+        None, description="Installed channel list. Default: the build channels after remap."
+    )
+    default_channels: list[Channel] | None = None
+    channel_alias: HttpUrl | None = None
+    channel_priority: Literal["strict", "flexible", "disabled"] = "strict"
+    report_errors: bool = False
+    ssl_verify: bool | Literal["ca_bundle", "truststore"] | None = Field(
+        None,
+        description="true/false; ca_bundle for the installed CA bundle; truststore for the "
+        "operating system's store (conda >=23.9). Default: ca_bundle when ca_certs are "
+        "given, else conda's own default.",
+    )
+    proxy_servers: ProxyServers | None = None
+    pkgs_dirs: list[Text] | None = None
+    envs_dirs: list[Text] | None = None
+    allowlist_channels: list[Channel] | None = None
+    settings: dict[CondarcKey, Any] = Field(
+        default_factory=dict, description="Any other .condarc keys, written as given."
+    )
+
+
+class PsmAuth(Strict):
+    """Post-install setup of an Anaconda PSM (repo) site through conda-repo-cli."""
+
+    site: Annotated[str, StringConstraints(pattern=SITE_PATTERN, max_length=64)] = Field(
+        description="Site name used by `conda repo` (letters, digits, _ and -)."
+    )
+    url: HttpUrl = Field(description="The site's API URL, e.g. https://repo.corp/api.")
+    oauth2: bool = Field(True, description="Log in through the organization's SSO.")
+    ssl_verify: bool | Literal["ca_bundle"] | None = Field(
+        None, description="Default: ca_bundle when ca_certs are given, else true."
+    )
+    settings: dict[
+        Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_][A-Za-z0-9_.-]*$")], AnyText
+    ] = Field(
+        default_factory=dict,
+        description="Further `conda repo config --set KEY VALUE` pairs, applied in key order.",
+    )
+
+
+class Auth(Strict):
+    psm: PsmAuth | None = None
+
+
+class DefaultPrefix(Strict):
+    """Install location offered by default; env vars expand on the installing machine."""
+
+    linux: Text | None = None
+    osx: Text | None = None
+    win: Text | None = None
+    win_all_users: Text | None = Field(None, description="Windows 'All Users' default.")
+    win_domain_user: Text | None = Field(None, description="Windows 'Just Me' on a domain.")
+
+
+class PkgDomains(Strict):
+    enable_anywhere: bool = True
+    enable_currentUserHome: bool = True
+    enable_localSystem: bool = False
+
+
+class Install(Strict):
+    """How the installer behaves on the target machine (constructor's own keys)."""
+
+    default_prefix: DefaultPrefix = Field(default_factory=DefaultPrefix)
+    default_location_pkg: Text | None = None
+    pkg_name: (
+        Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_][A-Za-z0-9_. -]*$")] | None
+    ) = None
+    pkg_domains: PkgDomains | None = None
+    uninstall_name: Text | None = None
+    reverse_domain_identifier: (
+        Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$")] | None
+    ) = None
+    keep_pkgs: bool = False
+    ignore_duplicate_files: bool = True
+    initialize_conda: bool | Literal["classic", "condabin"] | None = None
+    initialize_by_default: bool | None = None
+    register_python: bool = True
+    register_python_default: bool | None = None
+    register_envs: bool = True
+    check_path_spaces: bool = True
+    batch_mode: bool = False
+    uninstall_with_conda_exe: bool | None = None
+    transmute_file_type: Literal[".conda"] | None = None
+    progress_notifications: bool = False
+    welcome_text: AnyText | None = None
+    readme_text: AnyText | None = None
+    conclusion_text: AnyText | None = None
+    install_path_exists_error_text: Text | None = None
+    script_env_variables: dict[
+        Annotated[str, StringConstraints(pattern=ENV_NAME_PATTERN)], EnvValue
+    ] = Field(default_factory=dict)
+    build_outputs: list[Literal["hash", "info.json", "licenses", "lockfile", "pkgs_list"]] = Field(
+        default_factory=list
+    )
+
+
+CA_ENV_VARS = (
+    "PIP_CERT",
+    "REQUESTS_CA_BUNDLE",
+    "SSL_CERT_FILE",
+    "CURL_CA_BUNDLE",
+    "AWS_CA_BUNDLE",
+    "NODE_EXTRA_CA_CERTS",
+    "GIT_SSL_CAINFO",
+)
+
+
+class Trust(Strict):
+    """Which clients besides conda are pointed at the installed CA bundle."""
+
+    env: list[Literal[CA_ENV_VARS]] = Field(  # type: ignore[valid-type]
+        default_factory=lambda: ["PIP_CERT"],
+        description="Variables set to the bundle's path in the base environment (conda env "
+        "config vars), applied on activation.",
+    )
+
+
+# Characters a token may hold when it is installed: conda puts it into URL paths
+# (`/t/<token>/`), and these need no escaping there, in sh or in cmd.exe.
+INSTALLED_TOKEN_PATTERN = r"^[A-Za-z0-9._~-]{8,1000}$"
+
+
+class TokenDeploy(Strict):
+    """Where the post-install step finds the token on the target machine (deploy time)."""
+
+    env: Annotated[str, StringConstraints(pattern=ENV_NAME_PATTERN)] | None = Field(
+        None, description="Environment variable the deployment tool sets for the installer."
+    )
+    unix_file: UnixAbsPath | None = Field(
+        None, description="Absolute path of a file holding the token on Linux and macOS."
+    )
+    win_file: WinAbsPath | None = Field(
+        None, description="Absolute path of a file holding the token on Windows."
+    )
+    remove_file: bool = Field(
+        False, description="Delete the token file once the token is installed."
+    )
+
+    @model_validator(mode="after")
+    def _some_source(self) -> TokenDeploy:
+        if self.env is None and self.unix_file is None and self.win_file is None:
+            raise ValueError("give `env`, `unix_file` or `win_file` (or several)")
+        return self
+
+
+class TokenSource(Strict):
+    """A repository token: where it comes from, never the token itself."""
+
+    env: Annotated[str, StringConstraints(pattern=ENV_NAME_PATTERN)] | None = Field(
+        None, description="Environment variable holding the token on the build machine."
+    )
+    file: FilePath | None = Field(
+        None,
+        description="File holding the token on the build machine (relative to this "
+        "profile, or absolute).",
+    )
+    url: HttpUrl = Field(
+        description="The repository URL the token is for: conda sends it for every channel "
+        "under this prefix (e.g. https://repo.acme.example/)."
+    )
+    install: Literal["none", "bake", "deploy"] = Field(
+        "none",
+        description="none: used only by the build's solve; bake: built into the installer; "
+        "deploy: read on the target machine at install time (see `deploy`).",
+    )
+    deploy: TokenDeploy | None = Field(
+        None, description="Where the token is found at install time (install: deploy)."
+    )
+
+    @model_validator(mode="after")
+    def _sources(self) -> TokenSource:
+        if self.env is not None and self.file is not None:
+            raise ValueError("give only one of `env` or `file`")
+        if self.install != "deploy" and self.env is None and self.file is None:
+            raise ValueError("give `env` or `file`: where the build machine holds the token")
+        if (self.install == "deploy") != (self.deploy is not None):
+            raise ValueError("`deploy` is given exactly when `install: deploy`")
+        return self
+
+
+# constructor's Windows installer refuses an install folder holding any of these
+WIN_PREFIX_REFUSED = "^%!=,()"
+
+
+def _deploy_win_prefix(value: str) -> str:
+    if not _WIN_ABS.match(value):
+        raise ValueError(r"must be an absolute Windows path (C:\...)")
+    if re.fullmatch(r"[A-Za-z]:\\?|\\\\[^\\]+\\[^\\]+\\?", value):
+        # the wrappers clear the folder before a replace: never a whole drive or share
+        raise ValueError("must be a folder, not the root of a drive or share")
+    refused = sorted({c for c in value if c in WIN_PREFIX_REFUSED})
+    if refused:
+        raise ValueError(
+            f"contains {' '.join(refused)}, which the Windows installer refuses in its folder"
+        )
+    if not value.isascii():
+        raise ValueError(
+            "must be ASCII: the Windows installer refuses other folders when Python is in it"
+        )
+    if any(c in value for c in '"*?<>|'):
+        raise ValueError('cannot contain " * ? < > | (not allowed in Windows paths)')
+    return _text(value)
+
+
+DeployWinPrefix = Annotated[str, AfterValidator(_deploy_win_prefix)]
+
+
+class DeployWindows(Strict):
+    prefix: DeployWinPrefix = Field(description="Install folder, e.g. C:\\ProgramData\\acme-ds.")
+    install_type: Literal["AllUsers", "JustMe"] = Field(
+        "AllUsers", description="AllUsers for SYSTEM-context deployments (Intune, SCCM)."
+    )
+    add_to_path: bool = Field(False, description="/AddToPath=1 (JustMe only).")
+    register_python: bool = Field(False, description="/RegisterPython=1.")
+
+
+class DeployUnix(Strict):
+    prefix: UnixAbsPath = Field(
+        description="Install folder of the .sh installers (Linux, and macOS when it ships "
+        ".sh), e.g. /opt/acme/data_science."
+    )
+
+
+class Deploy(Strict):
+    """What the deployment kit needs: where installs go and how upgrades happen."""
+
+    org: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")] = Field(
+        description="Folder name for install logs (%ProgramData%\\<org>\\installer-logs, "
+        "/var/log/<org>/installer-logs, /Library/Logs/<org>/installer-logs)."
+    )
+    upgrade: Literal["replace", "side_by_side"] = Field(
+        "replace",
+        description="replace: uninstall an older release, then install; side_by_side: each "
+        "release in its own <prefix>-<version> folder.",
+    )
+    windows: DeployWindows | None = None
+    unix: DeployUnix | None = None
+
+
+class WindowsSigning(Strict):
+    tool: Literal["signtool", "azuresigntool"] = "signtool"
+    certificate: Text | None = Field(
+        None, description="Path of the .pfx on the build machine (signtool only)."
+    )
+
+
+class MacSigning(Strict):
+    identity: Text | None = Field(None, description="'Developer ID Installer: ...' identity.")
+    notarization_identity: Text | None = Field(
+        None, description="'Developer ID Application: ...' identity."
+    )
+
+
+class Signing(Strict):
+    windows: WindowsSigning | None = None
+    macos: MacSigning | None = None
+
+
+class Profile(Strict):
+    """One organization profile after its `extends:` chain is merged."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        frozen=True,
+        title="installer-factory profile",
+        json_schema_extra={"$comment": "Generated from factory/model.py; do not edit."},
+    )
+
+    extends: Text | None = Field(
+        None,
+        description="A profile this one builds on: a path relative to this file, or a "
+        "profile name found beside it or on the configured search paths.",
+    )
+    abstract: StrictBool = Field(
+        False, description="A base meant only to be extended; not rendered."
+    )
+    name: Name = Field(description="Installer name (constructor `name`).")
+    version: Name | None = Field(None, description="Installer version. Default: release stamp.")
+    release: Release | None = None
+    company: Text | None = None
+    license_file: FilePath | None = Field(None, description="Licence text shown and accepted.")
+    images: Images = Field(default_factory=Images)
+    platforms: list[Platform] = Field(
+        default_factory=lambda: list(Platform), min_length=1, description="Target platforms."
+    )
+    installer_types: InstallerTypes = Field(default_factory=InstallerTypes)
+    packages: Packages = Field(default_factory=Packages)
+    channels: list[Channel] = Field(
+        default_factory=list, description="Channels the build solves from, highest first."
+    )
+    channels_remap: list[ChannelRemap] = Field(
+        default_factory=list,
+        description="Solve from src, but installed machines record and use dest.",
+    )
+    condarc: Condarc = Field(default_factory=Condarc)
+    ca_certs: dict[GroupName, FilePath] = Field(
+        default_factory=dict,
+        description="PEM root certificates by name, bundled into the installation.",
+    )
+    auth: Auth = Field(default_factory=Auth)
+    trust: Trust = Field(default_factory=Trust)
+    tokens: dict[GroupName, TokenSource] = Field(
+        default_factory=dict,
+        description="Tokens by name, read at build time from the environment or a file.",
+    )
+    install: Install = Field(default_factory=Install)
+    signing: Signing = Field(default_factory=Signing)
+    deploy: Deploy | None = Field(
+        None, description="Deployment kit settings (Intune, SCCM, Jamf, Ansible wrappers)."
+    )
+
+    @property
+    def installer_version(self) -> str:
+        return self.version or (self.release.stamp if self.release else "")

@@ -1,0 +1,481 @@
+"""Cross-key rules: what constructor only finds out 30 minutes into a build, checked up front.
+
+Each rule is a small function yielding `Finding`s with the key path to blame; validate.py
+turns paths into file:line:column. Rules that need files (licence, images, certificates)
+read them through the `Sources` passed in, so the render step reuses what was read here.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from factory.errors import UnsafeValue, display_path
+from factory.platforms import OS, Platform
+from factory.profile import channels as ch
+from factory.profile.certificates import Certificate, read_certificate_file
+from factory.profile.model import Profile
+from factory.quoting.shells import cmd_arg
+
+
+@dataclass(frozen=True)
+class Finding:
+    path: tuple[str | int, ...]
+    message: str
+    severity: str = "error"
+
+
+@dataclass
+class Sources:
+    """Files a profile names, resolved against the file that named them."""
+
+    resolve: Callable[[tuple[str | int, ...], str], Path]
+    certificates: list[Certificate]
+
+    @classmethod
+    def create(cls, resolve: Callable[[tuple[str | int, ...], str], Path]) -> Sources:
+        return cls(resolve=resolve, certificates=[])
+
+
+_NAME = re.compile(r"^(?:[^:\s]+::)?([A-Za-z0-9_][A-Za-z0-9_.\-]*)")
+_VERSION = re.compile(r"(\d+(?:\.\d+)*)")
+
+
+def spec_name(spec: str) -> str:
+    match = _NAME.match(spec.strip())
+    return match.group(1).lower() if match else spec.strip().lower()
+
+
+def _version_tuple(text: str) -> tuple[int, ...]:
+    match = _VERSION.search(text)
+    return tuple(int(p) for p in match.group(1).split(".")) if match else ()
+
+
+def _conda_specs(profile: Profile, platform: Platform) -> list[str]:
+    return [s for s in profile.packages.specs_for(platform) if spec_name(s) == "conda"]
+
+
+def _conda_capped_below(profile: Profile, platform: Platform, minimum: tuple[int, ...]) -> str:
+    """The conda spec when it pins or caps conda below `minimum`, else ''."""
+    specs = _conda_specs(profile, platform)
+    if not specs:
+        return ""
+    constraint = specs[0][len(spec_name(specs[0])) :]
+    version = _version_tuple(constraint)
+    capped = version and ("<" in constraint or ">" not in constraint) and version < minimum
+    return specs[0] if capped else ""
+
+
+def _has_package(profile: Profile, platform: Platform, name: str) -> bool:
+    return any(spec_name(s) == name for s in profile.packages.specs_for(platform))
+
+
+def _sh_platforms(profile: Profile) -> list[Platform]:
+    return [p for p in profile.platforms if "sh" in profile.installer_types.for_os(p.os)]
+
+
+def _unix(profile: Profile) -> list[Platform]:
+    return [p for p in profile.platforms if p.os is not OS.win]
+
+
+# --- the rules --------------------------------------------------------------------------
+
+
+def version_present(profile: Profile, sources: Sources) -> Iterator[Finding]:
+    if profile.version is None and profile.release is None:
+        yield Finding(("version",), "set `version`, or `release` to derive it")
+
+
+def lists_unique(profile: Profile, sources: Sources) -> Iterator[Finding]:
+    lists: list[tuple[tuple[str | int, ...], list[str]]] = [
+        (("platforms",), [p.value for p in profile.platforms])
+    ]
+    lists += [(("installer_types", os_.value), profile.installer_types.for_os(os_)) for os_ in OS]
+    for path, items in lists:
+        for index, item in enumerate(items):
+            if item in items[:index]:
+                yield Finding((*path, index), f"{item} is listed twice")
+
+
+def channels_present(profile: Profile, sources: Sources) -> Iterator[Finding]:
+    if not profile.channels and not profile.channels_remap:
+        yield Finding(
+            ("channels",),
+            "no channels: set `channels` or `channels_remap` so the "
+            "build has somewhere to get packages from",
+        )
+
+
+def remap_unique(profile: Profile, sources: Sources) -> Iterator[Finding]:
+    seen: dict[str, int] = {}
+    for index, entry in enumerate(profile.channels_remap):
+        key = ch.normalize(entry.src)
+        if key in seen:
+            yield Finding(
+                ("channels_remap", index, "src"),
+                f"same source as channels_remap[{seen[key]}]; each source maps once",
+            )
+        seen.setdefault(key, index)
+
+
+def condarc_uses_dest(profile: Profile, sources: Sources) -> Iterator[Finding]:
+    sources_ = {ch.normalize(r.src): r.dest for r in profile.channels_remap}
+    rc = profile.condarc
+    for key in ("channels", "default_channels", "allowlist_channels"):
+        for index, url in enumerate(getattr(rc, key) or []):
+            if ch.normalize(url) in sources_:
+                yield Finding(
+                    ("condarc", key, index),
+                    f"is a build-time source URL; installed machines should use its "
+                    f"remapped URL {sources_[ch.normalize(url)]}",
+                )
+    for url in ch.unmapped_urls(profile):
+        index = profile.channels.index(url) if url in profile.channels else 0
+        yield Finding(
+            ("channels", index),
+            f"{url} has no channels_remap entry, so installed machines will use this "
+            "build-time URL; add a remap or set condarc.channels",
+            "warning",
+        )
+    if not ch.installed_channels(profile):
+        yield Finding(("condarc", "channels"), "installed conda would have no channels", "warning")
+
+
+def ssl_settings(profile: Profile, sources: Sources) -> Iterator[Finding]:
+    if profile.condarc.ssl_verify == "ca_bundle" and not profile.ca_certs:
+        yield Finding(("condarc", "ssl_verify"), "ca_bundle needs at least one entry in ca_certs")
+    psm = profile.auth.psm
+    if psm is not None and psm.ssl_verify == "ca_bundle" and not profile.ca_certs:
+        yield Finding(
+            ("auth", "psm", "ssl_verify"), "ca_bundle needs at least one entry in ca_certs"
+        )
+    if profile.ca_certs and profile.condarc.ssl_verify is False:
+        yield Finding(
+            ("condarc", "ssl_verify"),
+            "TLS verification is off although ca_certs are shipped; the bundle will not be used",
+            "warning",
+        )
+
+
+def truststore(profile: Profile, sources: Sources) -> Iterator[Finding]:
+    if profile.condarc.ssl_verify != "truststore":
+        return
+    for platform in profile.platforms:
+        if spec := _conda_capped_below(profile, platform, (23, 9)):
+            yield Finding(
+                ("condarc", "ssl_verify"),
+                f"truststore needs conda >=23.9 on {platform.value}; packages ask for `{spec}`",
+            )
+            return
+
+
+def conda_for_post_install(profile: Profile, sources: Sources) -> Iterator[Finding]:
+    """The post-install script calls the installed conda; auth also needs conda-repo-cli."""
+    for platform in profile.platforms:
+        if profile.auth.psm is not None:
+            for needed in ("conda", "conda-repo-cli"):
+                if not _has_package(profile, platform, needed):
+                    yield Finding(
+                        ("auth", "psm"),
+                        f"needs `{needed}` in packages for "
+                        f"{platform.value}: the post-install step runs `conda repo`",
+                    )
+                    return
+        installed = [n for n, t in profile.tokens.items() if t.install != "none"]
+        if installed and not _has_package(profile, platform, "conda"):
+            yield Finding(
+                ("tokens", installed[0], "install"),
+                f"needs `conda` in packages for {platform.value}: the post-install step "
+                "points conda at the installed token",
+            )
+            return
+        if ch.scripts_use_bundle(profile) and not _has_package(profile, platform, "conda"):
+            yield Finding(
+                ("ca_certs",),
+                f"needs `conda` in packages for {platform.value}: the "
+                "post-install step points conda at the bundle",
+            )
+            return
+
+
+def initialize_conda(profile: Profile, sources: Sources) -> Iterator[Finding]:
+    mode = profile.install.initialize_conda
+    if not mode:
+        return
+    for platform in profile.platforms:
+        if not _conda_specs(profile, platform):
+            yield Finding(
+                ("install", "initialize_conda"), f"needs `conda` in packages for {platform.value}"
+            )
+            return
+        spec = _conda_capped_below(profile, platform, (25, 5))
+        if mode == "condabin" and platform.os is not OS.win and spec:
+            yield Finding(
+                ("install", "initialize_conda"),
+                f"condabin needs conda >=25.5.0 on {platform.value}; packages ask for `{spec}`",
+            )
+            return
+
+
+def path_spaces(profile: Profile, sources: Sources) -> Iterator[Finding]:
+    install = profile.install
+    if not install.check_path_spaces and any(
+        _has_package(profile, p, "conda") for p in _unix(profile)
+    ):
+        yield Finding(
+            ("install", "check_path_spaces"),
+            "false is refused by constructor on Linux and macOS when conda is installed",
+        )
+    if install.check_path_spaces and any(
+        "pkg" in profile.installer_types.for_os(p.os) for p in profile.platforms
+    ):
+        for key in ("default_location_pkg", "pkg_name"):
+            value = getattr(install, key)
+            if value and " " in value:
+                yield Finding(
+                    ("install", key),
+                    "contains a space, which a .pkg refuses while check_path_spaces is true",
+                )
+
+
+def pkg_domains(profile: Profile, sources: Sources) -> Iterator[Finding]:
+    domains = profile.install.pkg_domains
+    if domains and domains.enable_localSystem and not profile.install.default_location_pkg:
+        yield Finding(
+            ("install", "pkg_domains", "enable_localSystem"),
+            "a system-wide .pkg install needs install.default_location_pkg (macOS "
+            "does not allow new top-level folders)",
+        )
+
+
+def batch_mode_license(profile: Profile, sources: Sources) -> Iterator[Finding]:
+    if profile.install.batch_mode and profile.license_file and _sh_platforms(profile):
+        yield Finding(
+            ("install", "batch_mode"), "a .sh installer cannot combine batch_mode with license_file"
+        )
+
+
+def packages_consistent(profile: Profile, sources: Sources) -> Iterator[Finding]:
+    found: dict[tuple[str | int, ...], Finding] = {}  # common groups repeat per platform
+    for platform in profile.platforms:
+        first: dict[str, str] = {}
+        for group, specs in profile.packages.groups_for(platform):
+            for index, spec in enumerate(specs):
+                name = spec_name(spec)
+                if name in first:
+                    path = (*_group_path(group), index)
+                    found.setdefault(
+                        path,
+                        Finding(
+                            path,
+                            f"`{name}` is already requested by "
+                            f"group {first[name]}; list each package once",
+                        ),
+                    )
+                    continue
+                first[name] = group
+        for index, name in enumerate(profile.packages.exclude):
+            if name.lower() in first:
+                path = ("packages", "exclude", index)
+                found.setdefault(
+                    path,
+                    Finding(
+                        path,
+                        f"`{name}` is both requested (group {first[name.lower()]}) and excluded",
+                    ),
+                )
+    yield from found.values()
+    if not any(profile.packages.specs_for(p) for p in profile.platforms):
+        yield Finding(("packages", "specs"), "no packages: add at least one group of specs")
+
+
+def _group_path(label: str) -> tuple[str, ...]:
+    parts = label.split(".", 2)
+    if parts[0] in ("os", "platform") and len(parts) == 3:
+        return ("packages", parts[0], parts[1], parts[2])
+    return ("packages", "specs", label)
+
+
+def signing(profile: Profile, sources: Sources) -> Iterator[Finding]:
+    win = profile.signing.windows
+    if win and win.tool == "signtool" and not win.certificate:
+        yield Finding(
+            ("signing", "windows", "certificate"), "signtool needs the path of a .pfx certificate"
+        )
+
+
+def files_exist(profile: Profile, sources: Sources) -> Iterator[Finding]:
+    named: list[tuple[tuple[str | int, ...], str]] = []
+    if profile.license_file:
+        named.append((("license_file",), profile.license_file))
+    for key in ("welcome", "header", "icon"):
+        value = getattr(profile.images, key)
+        if value:
+            named.append((("images", key), value))
+    for path, value in named:
+        file = sources.resolve(path, value)
+        if not file.is_file():
+            yield Finding(path, f"file not found: {display_path(file)}")
+    if profile.license_file and _sh_platforms(profile):
+        file = sources.resolve(("license_file",), profile.license_file)
+        if file.is_file() and not file.read_bytes().isascii():
+            yield Finding(
+                ("license_file",),
+                "a .sh installer shows the licence as plain ASCII "
+                "text; this file has other characters",
+            )
+
+
+def ca_certificates(profile: Profile, sources: Sources) -> Iterator[Finding]:
+    for name in sorted(profile.ca_certs):
+        path = ("ca_certs", name)
+        file = sources.resolve(path, profile.ca_certs[name])
+        if not file.is_file():
+            yield Finding(path, f"file not found: {display_path(file)}")
+            continue
+        result = read_certificate_file(name, file)
+        for message in result.errors:
+            yield Finding(path, message)
+        for message in result.warnings:
+            yield Finding(path, message, "warning")
+        sources.certificates.extend(result.certificates)
+
+
+def cmd_safe_values(profile: Profile, sources: Sources) -> Iterator[Finding]:
+    """Values that reach post_install.bat must be sayable in cmd.exe."""
+    if Platform.win_64 not in profile.platforms or profile.auth.psm is None:
+        return
+    psm = profile.auth.psm
+    values: list[tuple[tuple[str | int, ...], str]] = [(("auth", "psm", "url"), psm.url)]
+    values += [(("auth", "psm", "settings", k), v) for k, v in psm.settings.items()]
+    for path, value in values:
+        try:
+            cmd_arg(value)
+        except UnsafeValue as exc:
+            yield Finding(path, f"cannot be passed safely to the Windows post-install: {exc}")
+
+
+def installed_tokens(profile: Profile, sources: Sources) -> Iterator[Finding]:
+    """One installed token per repository URL, and a deploy-time source on every OS."""
+    seen: dict[str, str] = {}
+    for name, token in profile.tokens.items():
+        if token.install == "none":
+            continue
+        url = ch.normalize(token.url)
+        if url in seen:
+            yield Finding(
+                ("tokens", name, "url"),
+                f"tokens `{seen[url]}` and `{name}` are both installed for {url}; "
+                "conda can use only one",
+            )
+        seen.setdefault(url, name)
+        deploy = token.deploy
+        if deploy is None or deploy.env is not None:
+            continue
+        systems = {p.os for p in profile.platforms}
+        if OS.win in systems and deploy.win_file is None:
+            yield Finding(
+                ("tokens", name, "deploy"),
+                "no source on Windows: give `env` or `win_file`",
+            )
+        if systems - {OS.win} and deploy.unix_file is None:
+            yield Finding(
+                ("tokens", name, "deploy"),
+                "no source on Linux/macOS: give `env` or `unix_file`",
+            )
+
+
+def deploy_kit(profile: Profile, sources: Sources) -> Iterator[Finding]:
+    """What the deployment wrappers need to know, and what the installers would refuse."""
+    deploy = profile.deploy
+    if deploy is None or profile.abstract:  # a base leaves prefixes to the use cases
+        return
+    install = profile.install
+    types = {t for p in profile.platforms for t in profile.installer_types.for_os(p.os)}
+    if Platform.win_64 in profile.platforms:
+        win = deploy.windows
+        if win is None:
+            yield Finding(("deploy",), "needs `windows` (prefix, install_type) for win-64")
+        else:
+            if install.check_path_spaces and " " in win.prefix:
+                yield Finding(
+                    ("deploy", "windows", "prefix"),
+                    "contains a space, which the installer refuses while "
+                    "install.check_path_spaces is true",
+                )
+            if win.add_to_path and win.install_type == "AllUsers":
+                yield Finding(
+                    ("deploy", "windows", "add_to_path"),
+                    "the installer ignores /AddToPath=1 for AllUsers installs",
+                )
+            if win.add_to_path and not install.initialize_conda:
+                yield Finding(
+                    ("deploy", "windows", "add_to_path"),
+                    "needs install.initialize_conda: without it the installer has no /AddToPath",
+                )
+        if install.uninstall_name is None:
+            yield Finding(
+                ("deploy",),
+                "needs install.uninstall_name on win-64: it names the registry key the "
+                "Intune/SCCM detection rule reads",
+            )
+    if "sh" in types and any(p.os is not OS.win for p in profile.platforms):
+        if deploy.unix is None:
+            yield Finding(("deploy",), "needs `unix` (prefix) for the .sh installers")
+        elif install.check_path_spaces and " " in deploy.unix.prefix:
+            yield Finding(
+                ("deploy", "unix", "prefix"),
+                "contains a space, which the installer refuses while "
+                "install.check_path_spaces is true",
+            )
+    if deploy.unix is not None and "$" in deploy.unix.prefix:
+        yield Finding(
+            ("deploy", "unix", "prefix"),
+            "holds `$`: the shell wrappers take it literally, but Ansible expands it in "
+            "every path, so the Ansible task file refuses this prefix",
+            "warning",
+        )
+    if "pkg" in types and deploy.upgrade == "side_by_side":
+        yield Finding(
+            ("deploy", "upgrade"),
+            "side_by_side does not apply to .pkg installers: they always install into "
+            "<default_location_pkg>/<pkg_name>, so each release replaces the last",
+            "warning",
+        )
+    if "pkg" in types:
+        domains = install.pkg_domains
+        if not install.default_location_pkg or not (domains and domains.enable_localSystem):
+            yield Finding(
+                ("install", "pkg_domains"),
+                "a system-wide .pkg deployment (installer -target /) needs "
+                "pkg_domains.enable_localSystem and install.default_location_pkg",
+            )
+
+
+RULES = (
+    version_present,
+    lists_unique,
+    channels_present,
+    remap_unique,
+    condarc_uses_dest,
+    ssl_settings,
+    truststore,
+    conda_for_post_install,
+    initialize_conda,
+    path_spaces,
+    pkg_domains,
+    batch_mode_license,
+    packages_consistent,
+    signing,
+    files_exist,
+    ca_certificates,
+    cmd_safe_values,
+    installed_tokens,
+    deploy_kit,
+)
+
+
+def check(profile: Profile, sources: Sources) -> list[Finding]:
+    return [finding for rule in RULES for finding in rule(profile, sources)]
