@@ -17,7 +17,7 @@ from urllib.parse import quote_plus
 import pytest
 from conftest import REPO
 
-from factory.build.job import host_platform, native_skip_reason
+from factory.build.host import host_platform, native_skip_reason
 from factory.leaks.scan import scan_paths
 from factory.platforms import Platform
 
@@ -180,7 +180,7 @@ def test_a_planted_token_fails_the_build_and_keeps_earlier_output(
 def test_a_failing_constructor_is_reported_and_later_jobs_still_run(
     standin: Path, write, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from factory.cli.main import run_builds
+    from factory.build.run import run_builds
     from factory.profile.load import load_profile
 
     assert BUILT is not None

@@ -14,11 +14,8 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import platform as host
-import re
 import shutil
 import subprocess
-import sys
 import tempfile
 import time
 from collections.abc import Callable
@@ -26,13 +23,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from factory.version import __version__
+from factory.build.constructor import constructor_command
+from factory.build.host import native_skip_reason
 from factory.deploy.kit import write_kit
-from factory.errors import FactoryError, InputError, OutputError, display_path
-from factory.lock.lockfile import usable_lock
 from factory.deploy.manifest import write_manifest
-from factory.platforms import OS, Platform
-from factory.render.project import render_project
+from factory.errors import FactoryError, InputError, OutputError, display_path
+from factory.leaks.redact import redact, redact_data, secret_environment
+from factory.leaks.scan import scan_paths
+from factory.lock.lockfile import usable_lock
+from factory.lock.sbom import sbom_text
 from factory.output.layout import (
     LOG_FILE,
     PROJECT_DIR,
@@ -43,23 +42,14 @@ from factory.output.layout import (
     failed_dir,
     platform_dir,
 )
-from factory.lock.sbom import sbom_text
-from factory.leaks.scan import scan_paths
-from factory.leaks.redact import redact, redact_data, secret_environment
-from factory.profile.tokens import installable, staged_name, token_file_name, token_values
-from factory.profile.load import LoadedProfile
 from factory.output.staged import DIR_MODE, check_ours, swap
+from factory.platforms import Platform
+from factory.profile.load import LoadedProfile
+from factory.profile.tokens import installable, staged_name, token_file_name, token_values
+from factory.render.project import render_project
+from factory.version import __version__
 
-CONSTRUCTOR_ENV = "INSTALLER_FACTORY_CONSTRUCTOR"
-INSTALL_HINT = (
-    "install it with `conda install -c conda-forge constructor` (or `mamba`/`micromamba "
-    f"install ...`) and put it on PATH, or set {CONSTRUCTOR_ENV} to its path"
-)
 INSTALLER_SUFFIXES = {".sh": "sh", ".pkg": "pkg", ".exe": "exe", ".msi": "msi"}
-
-
-class ConstructorMissing(FactoryError):
-    exit_code = 6
 
 
 class BuildFailed(FactoryError):
@@ -98,77 +88,6 @@ class BuildResult:
             "directory": self.directory,
             "scan": self.scan,
         }
-
-
-# --- the host -----------------------------------------------------------------------------
-
-
-def host_platform() -> Platform | None:
-    """The conda platform this machine builds natively, if it is one we target."""
-    machine = host.machine().lower()
-    x86 = machine in ("x86_64", "amd64")
-    arm = machine in ("aarch64", "arm64")
-    if sys.platform.startswith("linux"):
-        return Platform.linux_64 if x86 else Platform.linux_aarch64 if arm else None
-    if sys.platform == "darwin":
-        return Platform.osx_arm64 if arm else Platform.osx_64 if x86 else None
-    if sys.platform == "win32":
-        return Platform.win_64 if x86 else None
-    return None
-
-
-_OS_NAMES = {OS.linux: "Linux", OS.osx: "macOS", OS.win: "Windows"}
-
-
-def native_skip_reason(target: Platform) -> str | None:
-    """Why this host does not build `target`, or None when it does."""
-    here = host_platform()
-    if here is target:
-        return None
-    shown = here.value if here else f"{sys.platform}/{host.machine()}"
-    return (
-        f"{target.value} installers are built natively on {_OS_NAMES[target.os]} "
-        f"({target.value}); this host is {shown}"
-    )
-
-
-# --- constructor --------------------------------------------------------------------------
-
-
-def find_constructor(explicit: str | None = None) -> Path:
-    choice = explicit or os.environ.get(CONSTRUCTOR_ENV)
-    if choice:
-        found = shutil.which(choice)
-        if found is None:
-            raise ConstructorMissing(f"constructor not found at {choice}; {INSTALL_HINT}")
-        return Path(found)
-    found = shutil.which("constructor")
-    if found is None:
-        raise ConstructorMissing(f"constructor is not on PATH; {INSTALL_HINT}")
-    return Path(found)
-
-
-def constructor_version(exe: Path) -> str:
-    try:
-        done = subprocess.run(
-            [str(exe), "--version"], capture_output=True, text=True, timeout=120, check=False
-        )
-    except OSError as exc:
-        message = f"cannot run {exe}: {exc.strerror or exc}; {INSTALL_HINT}"
-        raise ConstructorMissing(message) from None
-    match = re.search(r"(\d+\.\d+(?:\.\d+)*\S*)", done.stdout + done.stderr)
-    if done.returncode != 0 or match is None:
-        raise ConstructorMissing(f"{exe} --version failed; is it constructor? {INSTALL_HINT}")
-    return match.group(1)
-
-
-def constructor_command(
-    exe: Path, project: Path, out: Path, target: Platform, installer_type: str | None
-) -> list[str]:
-    command = [str(exe), str(project), "--output-dir", str(out), "--platform", target.value]
-    if installer_type:
-        command += ["--installer-type", installer_type]
-    return command
 
 
 # --- tokens -------------------------------------------------------------------------------

@@ -13,9 +13,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
+from pydantic import AfterValidator, Field, ValidationError
 
 from factory.errors import InputError, Problem, ProfileInvalid, display_path
+from factory.formats.base import StrictModel
 from factory.leaks.shapes import looks_like_token
 from factory.platforms import OS, Platform
 from factory.profile.diagnostics import format_path, problems_from_validation
@@ -103,18 +104,14 @@ RepoPath = Annotated[str, AfterValidator(_repo_path)]
 Runner = Annotated[str, AfterValidator(_runner)]
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class WindowsSecrets(_Strict):
+class WindowsSecrets(StrictModel):
     """Authenticode signing with signtool and a .pfx certificate."""
 
     pfx_base64: SecretName = Field(description="Secret holding the .pfx file, base64-encoded.")
     password: SecretName = Field(description="Secret holding the .pfx password.")
 
 
-class MacSecrets(_Strict):
+class MacSecrets(StrictModel):
     """productsign with a Developer ID Installer certificate, then Apple notarization."""
 
     certificate_base64: SecretName = Field(
@@ -138,14 +135,14 @@ class MacSecrets(_Strict):
         return self.notary_password is not None
 
 
-class SigningSecrets(_Strict):
+class SigningSecrets(StrictModel):
     """Names of secrets in the CI engine's store. Without them, installers stay unsigned."""
 
     windows: WindowsSecrets | None = None
     macos: MacSecrets | None = None
 
 
-class InstallerTypeChoice(_Strict):
+class InstallerTypeChoice(StrictModel):
     """Which of the profile's installer types this matrix signs, tests and plans, per OS."""
 
     linux: list[Literal["sh", "pkg", "exe", "msi"]] | None = Field(None, min_length=1)
@@ -153,7 +150,7 @@ class InstallerTypeChoice(_Strict):
     win: list[Literal["sh", "pkg", "exe", "msi"]] | None = Field(None, min_length=1)
 
 
-class Build(_Strict):
+class Build(StrictModel):
     profile: RepoPath = Field(description="Profile file, relative to build-matrix.yml.")
     platforms: list[Platform] | None = Field(
         None, min_length=1, description="Default: the profile's own platforms."
@@ -164,7 +161,7 @@ class Build(_Strict):
     )
 
 
-class MatrixFile(_Strict):
+class MatrixFile(StrictModel):
     """build-matrix.yml as written."""
 
     constructor: Annotated[str, AfterValidator(_version)] = Field(

@@ -1,19 +1,23 @@
-"""`installer-factory lock|doctor|sbom`: arguments and printing. The work is in lock.py,
-doctor.py, sbom.py and lockfile.py; cli.py's helpers are imported inside the handlers."""
+"""`lock`, `doctor` and `sbom`: arguments and printing; the work is in factory.lock."""
 
 from __future__ import annotations
 
 import argparse
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from factory.cli.common import (
+    AddCommand,
+    load_all,
+    platform_option,
+    profile_argument,
+    select_targets,
+)
+from factory.cli.output import Console
 from factory.errors import InputError, display_path
 
 
-def add_lock_parser(sub: Any, add: Callable[..., argparse.ArgumentParser]) -> None:
-    from factory.cli.main import platform_option
-
+def add_lock(add: AddCommand) -> None:
     p = add(
         "lock",
         "solve a profile once per platform and write its lock file",
@@ -36,6 +40,8 @@ def add_lock_parser(sub: Any, add: Callable[..., argparse.ArgumentParser]) -> No
     )
     p.set_defaults(func=cmd_lock)
 
+
+def add_doctor(add: AddCommand) -> None:
     p = add(
         "doctor",
         "explain why a profile does not solve",
@@ -55,6 +61,8 @@ def add_lock_parser(sub: Any, add: Callable[..., argparse.ArgumentParser]) -> No
     )
     p.set_defaults(func=cmd_doctor)
 
+
+def add_sbom(add: AddCommand) -> None:
     p = add(
         "sbom",
         "write CycloneDX SBOMs from a profile's lock",
@@ -62,16 +70,14 @@ def add_lock_parser(sub: Any, add: Callable[..., argparse.ArgumentParser]) -> No
         "version, build, channel, hashes and licence. `build` also writes one beside\n"
         "each installer.",
     )
-    p.add_argument("profile", metavar="PROFILE", help="profile file or name")
+    profile_argument(p)
     platform_option(p)
     p.add_argument("--output", "-o", type=Path, metavar="DIR", default=Path("."), help="default: .")
     p.set_defaults(func=cmd_sbom)
 
 
 def _common(p: argparse.ArgumentParser) -> None:
-    from factory.cli.main import platform_option
-
-    p.add_argument("profile", metavar="PROFILE", help="profile file or name")
+    profile_argument(p)
     platform_option(p)
     p.add_argument(
         "--cache-dir",
@@ -100,19 +106,10 @@ def _common(p: argparse.ArgumentParser) -> None:
 # --- shared -----------------------------------------------------------------------------
 
 
-def _profile(args: argparse.Namespace) -> tuple[Any, list[Any]]:
-    from factory.cli.main import _load_all
-    from factory.platforms import Platform
-
-    _, loaded = _load_all([args.profile])
-    item = loaded[0]
-    if item.layered.abstract:
-        raise InputError(f"{display_path(item.file)}: an abstract base has no packages to lock")
-    wanted = [Platform(p) for p in args.platform] if args.platform else item.profile.platforms
-    missing = [p.value for p in wanted if p not in item.profile.platforms]
-    if missing:
-        raise InputError(f"{item.profile.name} does not target {', '.join(missing)}")
-    return item, wanted
+def _profile(args: argparse.Namespace, out: Console) -> tuple[Any, list[Any]]:
+    _, loaded = load_all([args.profile], out)
+    targets = select_targets(loaded, args.platform, "lock")
+    return loaded[0], [t.platform for t in targets]
 
 
 def _fetcher(item: Any, args: argparse.Namespace) -> Any:
@@ -144,13 +141,12 @@ def _overrides(values: list[str]) -> dict[str, str]:
 # --- commands ---------------------------------------------------------------------------
 
 
-def cmd_lock(args: argparse.Namespace) -> int:
-    from factory.cli.main import _print_json, emit
+def cmd_lock(args: argparse.Namespace, out: Console) -> int:
     from factory.lock.lockfile import dump_lock, lock_path, read_lock
     from factory.lock.solve import lock_profile
     from factory.output.atomic import write_bytes_atomic
 
-    item, platforms = _profile(args)
+    item, platforms = _profile(args, out)
     path = lock_path(item.file)
     previous = read_lock(path)
     fetcher = _fetcher(item, args)
@@ -167,7 +163,7 @@ def cmd_lock(args: argparse.Namespace) -> int:
     if not args.diff and not unchanged:
         write_bytes_atomic(path, text.encode())
     if args.json:
-        _print_json(
+        out.json(
             {
                 "ok": True,
                 "lock": str(path),
@@ -186,11 +182,11 @@ def cmd_lock(args: argparse.Namespace) -> int:
     for platform in run.solved:
         changes = run.changes.get(platform, [])
         count = len(run.lock.platforms[platform].packages)
-        emit(f"{platform}: {count} package(s), {_summary(changes)}")
+        out.emit(f"{platform}: {count} package(s), {_summary(changes)}")
         for change in changes:
-            emit(f"  {change}")
+            out.emit(f"  {change}")
     verb = "would write" if args.diff else "unchanged" if unchanged else "wrote"
-    emit(f"{verb} {display_path(path)}", err=True)
+    out.emit(f"{verb} {display_path(path)}", err=True)
     return 0
 
 
@@ -203,11 +199,10 @@ def _summary(changes: list[Any]) -> str:
     return ", ".join(f"{n} {kind}" for kind, n in sorted(kinds.items()))
 
 
-def cmd_doctor(args: argparse.Namespace) -> int:
-    from factory.cli.main import _print_json, emit
+def cmd_doctor(args: argparse.Namespace, out: Console) -> int:
     from factory.lock.doctor import diagnose
 
-    item, platforms = _profile(args)
+    item, platforms = _profile(args, out)
     results = diagnose(
         item,
         platforms,
@@ -217,37 +212,38 @@ def cmd_doctor(args: argparse.Namespace) -> int:
     )
     ok = all(r.ok for r in results)
     if args.json:
-        _print_json({"ok": ok, "platforms": [r.as_dict() for r in results]})
+        out.json({"ok": ok, "platforms": [r.as_dict() for r in results]})
         return 0 if ok else 1
     for result in results:
         if result.ok:
-            emit(f"{result.platform}: solves ({result.packages} packages)")
+            out.emit(f"{result.platform}: solves ({result.packages} packages)")
             continue
-        emit(f"{result.platform}: does not solve")
+        out.emit(f"{result.platform}: does not solve")
         for line in result.explanation.splitlines():
-            emit(f"  {line}")
+            out.emit(f"  {line}")
         for unmatched in result.unmatched:
-            emit(f"  - {unmatched}")
+            out.emit(f"  - {unmatched}")
         if result.missing:
-            emit("  missing from or filtered out of the build channels (the reference has them):")
+            out.emit(
+                "  missing from or filtered out of the build channels (the reference has them):"
+            )
             for record in result.missing:
-                emit(f"    {record.name} {record.version} {record.build}  ({record.channel})")
+                out.emit(f"    {record.name} {record.version} {record.build}  ({record.channel})")
         elif args.reference_channel and not result.reference_error:
-            emit("  the reference channels add nothing that would help")
+            out.emit("  the reference channels add nothing that would help")
         if result.reference_error:
-            emit("  it does not solve with the reference channels either:")
+            out.emit("  it does not solve with the reference channels either:")
             for line in result.reference_error.splitlines():
-                emit(f"    {line}")
+                out.emit(f"    {line}")
     return 0 if ok else 1
 
 
-def cmd_sbom(args: argparse.Namespace) -> int:
-    from factory.cli.main import _print_json, emit
+def cmd_sbom(args: argparse.Namespace, out: Console) -> int:
     from factory.lock.lockfile import lock_path, read_lock, stale_platforms
     from factory.lock.sbom import sbom_text
     from factory.output.atomic import write_bytes_atomic
 
-    item, platforms = _profile(args)
+    item, platforms = _profile(args, out)
     path = lock_path(item.file)
     lock = read_lock(path)
     if lock is None:
@@ -263,8 +259,8 @@ def cmd_sbom(args: argparse.Namespace) -> int:
         write_bytes_atomic(target, sbom_text(name, version, platform.value, records).encode())
         written.append(str(target))
     if args.json:
-        _print_json({"ok": True, "files": written})
+        out.json({"ok": True, "files": written})
     else:
         for file in written:
-            emit(file)
+            out.emit(file)
     return 0

@@ -1,27 +1,21 @@
-"""`installer-factory matrix plan|ci` and `installer-factory rehash`: arguments and printing.
-
-cli.py wires these in with `add_matrix_parser(sub, add)`; the work is in matrix.py,
-plan.py, pipelines.py and rehash.py. cli.py's helpers are imported inside the handlers,
-as cli.py imports this module.
-"""
+"""`matrix plan|run|ci` and `rehash`: arguments and printing; the work is in factory.ci
+(the matrix, its jobs, the pipelines) and factory.build (running builds, rehash)."""
 
 from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
+from factory.cli.common import AddCommand, constructor_option
+from factory.cli.output import Console
 from factory.errors import display_path
 
 MATRIX_HELP = "build-matrix.yml to read (default: ./build-matrix.yml)"
 
 
-def add_matrix_parser(sub: Any, add: Callable[..., argparse.ArgumentParser]) -> None:
-    """Add `matrix` (with `plan` and `ci`) and `rehash` to the top-level subparsers."""
+def add_matrix(add: AddCommand) -> None:
     from factory.ci.engines import ENGINES, TARGET_FILES
-    from factory.cli.main import constructor_option
 
     p = add(
         "matrix",
@@ -71,6 +65,8 @@ def add_matrix_parser(sub: Any, add: Callable[..., argparse.ArgumentParser]) -> 
     run.add_argument("--json", action="store_true", help="print one JSON document on stdout")
     p.set_defaults(func=cmd_matrix)
 
+
+def add_rehash(add: AddCommand) -> None:
     r = add(
         "rehash",
         "recompute installer checksums after signing",
@@ -81,41 +77,44 @@ def add_matrix_parser(sub: Any, add: Callable[..., argparse.ArgumentParser]) -> 
     r.set_defaults(func=cmd_rehash)
 
 
-def cmd_matrix(args: argparse.Namespace) -> int:
+def cmd_matrix(args: argparse.Namespace, out: Console) -> int:
     if args.matrix_command == "plan":
-        return _plan(args)
+        return _plan(args, out)
     if args.matrix_command == "run":
-        return _run(args)
-    return _ci(args)
+        return _run(args, out)
+    return _ci(args, out)
 
 
-def _run(args: argparse.Namespace) -> int:
+def _run(args: argparse.Namespace, out: Console) -> int:
+    from factory.build.run import report_builds, run_builds
     from factory.ci.jobs import build_units
     from factory.ci.matrix import load_matrix
-    from factory.cli.main import KNOWN_SECRETS, report_builds, run_builds
+    from factory.cli.build import print_builds
     from factory.profile.tokens import token_values
 
     matrix = load_matrix(args.matrix)
     jobs = []
     for unit in build_units(matrix):
         loaded = unit.build.loaded
-        KNOWN_SECRETS.extend(token_values(loaded).values())
+        out.redactor.add(token_values(loaded).values())
         own = loaded.profile.installer_types.for_os(unit.platform.os)
         types = unit.installer_types
         # constructor takes one --installer-type: given when the matrix picks one of several
         jobs.append((loaded, unit.platform, types[0] if len(types) == 1 and types != own else None))
-    out = args.output or matrix.root / matrix.model.output
-    return report_builds(run_builds(jobs, out, constructor=args.constructor), args.json)
+    root = args.output or matrix.root / matrix.model.output
+    results = run_builds(
+        jobs, root, constructor=args.constructor, progress=lambda line: out.emit(line, err=True)
+    )
+    return print_builds(report_builds(results), args.json, out)
 
 
-def _plan(args: argparse.Namespace) -> int:
+def _plan(args: argparse.Namespace, out: Console) -> int:
     from factory.ci.jobs import plan_jobs
     from factory.ci.matrix import load_matrix
-    from factory.cli.main import _print_json, emit
 
     jobs = plan_jobs(load_matrix(args.matrix))
     if args.json:
-        _print_json({"ok": True, "matrix": str(args.matrix), "jobs": [j.as_dict() for j in jobs]})
+        out.json({"ok": True, "matrix": str(args.matrix), "jobs": [j.as_dict() for j in jobs]})
         return 0
     rows = [("PROFILE", "PLATFORM", "TYPE", "RUNNER", "SIGNED")]
     rows += [
@@ -124,16 +123,15 @@ def _plan(args: argparse.Namespace) -> int:
     ]
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     for row in rows:
-        emit("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip())
+        out.emit("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip())
     builds = len({(j.profile, j.platform) for j in jobs})
-    emit(f"{len(jobs)} installer(s) from {builds} build job(s)", err=True)
+    out.emit(f"{len(jobs)} installer(s) from {builds} build job(s)", err=True)
     return 0
 
 
-def _ci(args: argparse.Namespace) -> int:
+def _ci(args: argparse.Namespace, out: Console) -> int:
     from factory.ci.matrix import load_matrix
     from factory.ci.pipelines import render_pipeline
-    from factory.cli.main import emit
 
     text = render_pipeline(load_matrix(args.matrix), args.engine)
     if args.output is None:
@@ -142,17 +140,16 @@ def _ci(args: argparse.Namespace) -> int:
     from factory.output.atomic import write_bytes_atomic
 
     write_bytes_atomic(args.output, text.encode())
-    emit(f"wrote {display_path(args.output)}", err=True)
+    out.emit(f"wrote {display_path(args.output)}", err=True)
     return 0
 
 
-def cmd_rehash(args: argparse.Namespace) -> int:
+def cmd_rehash(args: argparse.Namespace, out: Console) -> int:
     from factory.build.rehash import rehash
-    from factory.cli.main import _print_json, emit
 
     results = rehash(args.directory)
     if args.json:
-        _print_json(
+        out.json(
             {
                 "ok": True,
                 "directory": str(args.directory),
@@ -162,5 +159,5 @@ def cmd_rehash(args: argparse.Namespace) -> int:
     else:
         for item in results:
             state = "updated" if item.changed else "unchanged"
-            emit(f"{item.sha256}  {item.file}  ({item.size} bytes, {state})")
+            out.emit(f"{item.sha256}  {item.file}  ({item.size} bytes, {state})")
     return 0

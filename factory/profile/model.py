@@ -12,7 +12,6 @@ from typing import Annotated, Any, Literal
 
 from pydantic import (
     AfterValidator,
-    BaseModel,
     ConfigDict,
     Field,
     StrictBool,
@@ -20,6 +19,7 @@ from pydantic import (
     model_validator,
 )
 
+from factory.formats.base import StrictModel
 from factory.platforms import OS, Platform
 from factory.quoting.shells import has_control_chars
 
@@ -116,11 +116,7 @@ VirtualSpec = Annotated[str, StringConstraints(pattern=r"^__\S+.*$"), AfterValid
 SpecGroups = dict[GroupName, list[Spec]]
 
 
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
-
-
-class Images(Strict):
+class Images(StrictModel):
     """Installer artwork, paths relative to the profile that names them."""
 
     welcome: FilePath | None = Field(None, description="EXE side panel / PKG background.")
@@ -128,7 +124,7 @@ class Images(Strict):
     icon: FilePath | None = Field(None, description="EXE icon (.ico, 256x256).")
 
 
-class InstallerTypes(Strict):
+class InstallerTypes(StrictModel):
     """Which installer formats to build on each OS."""
 
     linux: list[Literal["sh"]] = Field(default_factory=lambda: ["sh"], min_length=1)
@@ -139,7 +135,7 @@ class InstallerTypes(Strict):
         return list(getattr(self, os.value))
 
 
-class Release(Strict):
+class Release(StrictModel):
     """Release naming after the seed's convention: series_YYYYMM plus a rebuild letter."""
 
     series: Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_]*$")] = Field(
@@ -161,7 +157,7 @@ class Release(Strict):
         return f"{self.series}_{self.stamp}"
 
 
-class Packages(Strict):
+class Packages(StrictModel):
     """What goes into the base environment: the loose specs (intent), in named groups."""
 
     specs: SpecGroups = Field(
@@ -202,12 +198,12 @@ class Packages(Strict):
         return [spec for _, specs in self.groups_for(platform) for spec in specs]
 
 
-class ChannelRemap(Strict):
+class ChannelRemap(StrictModel):
     src: Url = Field(description="Channel URL the build solves and downloads from.")
     dest: Url = Field(description="Channel URL installed machines record and use instead.")
 
 
-class ProxyServers(Strict):
+class ProxyServers(StrictModel):
     http: Url | None = None
     https: Url | None = None
 
@@ -237,7 +233,7 @@ CondarcKey = Annotated[
 ]
 
 
-class Condarc(Strict):
+class Condarc(StrictModel):
     """The .condarc the installer ships. Built from the profile with remapped URLs."""
 
     channels: list[Channel] | None = Field(
@@ -262,7 +258,7 @@ class Condarc(Strict):
     )
 
 
-class PsmAuth(Strict):
+class PsmAuth(StrictModel):
     """Post-install setup of an Anaconda PSM (repo) site through conda-repo-cli."""
 
     site: Annotated[str, StringConstraints(pattern=SITE_PATTERN, max_length=64)] = Field(
@@ -281,11 +277,11 @@ class PsmAuth(Strict):
     )
 
 
-class Auth(Strict):
+class Auth(StrictModel):
     psm: PsmAuth | None = None
 
 
-class DefaultPrefix(Strict):
+class DefaultPrefix(StrictModel):
     """Install location offered by default; env vars expand on the installing machine."""
 
     linux: Text | None = None
@@ -295,13 +291,13 @@ class DefaultPrefix(Strict):
     win_domain_user: Text | None = Field(None, description="Windows 'Just Me' on a domain.")
 
 
-class PkgDomains(Strict):
+class PkgDomains(StrictModel):
     enable_anywhere: bool = True
     enable_currentUserHome: bool = True
     enable_localSystem: bool = False
 
 
-class Install(Strict):
+class Install(StrictModel):
     """How the installer behaves on the target machine (constructor's own keys)."""
 
     default_prefix: DefaultPrefix = Field(default_factory=DefaultPrefix)
@@ -349,7 +345,7 @@ CA_ENV_VARS = (
 )
 
 
-class Trust(Strict):
+class Trust(StrictModel):
     """Which clients besides conda are pointed at the installed CA bundle."""
 
     env: list[Literal[CA_ENV_VARS]] = Field(  # type: ignore[valid-type]
@@ -364,7 +360,7 @@ class Trust(Strict):
 INSTALLED_TOKEN_PATTERN = r"^[A-Za-z0-9._~-]{8,1000}$"
 
 
-class TokenDeploy(Strict):
+class TokenDeploy(StrictModel):
     """Where the post-install step finds the token on the target machine (deploy time)."""
 
     env: Annotated[str, StringConstraints(pattern=ENV_NAME_PATTERN)] | None = Field(
@@ -387,7 +383,7 @@ class TokenDeploy(Strict):
         return self
 
 
-class TokenSource(Strict):
+class TokenSource(StrictModel):
     """A repository token: where it comes from, never the token itself."""
 
     env: Annotated[str, StringConstraints(pattern=ENV_NAME_PATTERN)] | None = Field(
@@ -449,7 +445,7 @@ def _deploy_win_prefix(value: str) -> str:
 DeployWinPrefix = Annotated[str, AfterValidator(_deploy_win_prefix)]
 
 
-class DeployWindows(Strict):
+class DeployWindows(StrictModel):
     prefix: DeployWinPrefix = Field(description="Install folder, e.g. C:\\ProgramData\\acme-ds.")
     install_type: Literal["AllUsers", "JustMe"] = Field(
         "AllUsers", description="AllUsers for SYSTEM-context deployments (Intune, SCCM)."
@@ -458,14 +454,14 @@ class DeployWindows(Strict):
     register_python: bool = Field(False, description="/RegisterPython=1.")
 
 
-class DeployUnix(Strict):
+class DeployUnix(StrictModel):
     prefix: UnixAbsPath = Field(
         description="Install folder of the .sh installers (Linux, and macOS when it ships "
         ".sh), e.g. /opt/acme/data_science."
     )
 
 
-class Deploy(Strict):
+class Deploy(StrictModel):
     """What the deployment kit needs: where installs go and how upgrades happen."""
 
     org: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")] = Field(
@@ -481,26 +477,26 @@ class Deploy(Strict):
     unix: DeployUnix | None = None
 
 
-class WindowsSigning(Strict):
+class WindowsSigning(StrictModel):
     tool: Literal["signtool", "azuresigntool"] = "signtool"
     certificate: Text | None = Field(
         None, description="Path of the .pfx on the build machine (signtool only)."
     )
 
 
-class MacSigning(Strict):
+class MacSigning(StrictModel):
     identity: Text | None = Field(None, description="'Developer ID Installer: ...' identity.")
     notarization_identity: Text | None = Field(
         None, description="'Developer ID Application: ...' identity."
     )
 
 
-class Signing(Strict):
+class Signing(StrictModel):
     windows: WindowsSigning | None = None
     macos: MacSigning | None = None
 
 
-class Profile(Strict):
+class Profile(StrictModel):
     """One organization profile after its `extends:` chain is merged."""
 
     model_config = ConfigDict(

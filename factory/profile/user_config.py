@@ -7,9 +7,10 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import Field, ValidationError
 
 from factory.errors import ProfileInvalid
+from factory.formats.base import StrictModel
 from factory.profile.layering import Layered
 
 CONFIG_ENV = "INSTALLER_FACTORY_CONFIG"
@@ -17,9 +18,7 @@ APP_NAME = "installer-factory"
 DEFAULT_OUTPUT = Path("build")
 
 
-class ConfigFile(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
+class ConfigFile(StrictModel):
     profile_paths: list[str] = Field(
         default_factory=list, description="Folders searched for profiles given by name."
     )

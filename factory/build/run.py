@@ -1,0 +1,102 @@
+"""Run many build jobs in turn, and say how they went.
+
+A failing job does not stop the others. Progress lines go to the `progress` callback
+(the command line prints them on stderr, redacted); the summary is data, printed by the
+caller, with the exit status scripts rely on.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from factory.build.constructor import constructor_version, find_constructor
+from factory.build.host import native_skip_reason
+from factory.build.job import BuildResult, build_one, ensure_writable
+from factory.errors import display_path
+from factory.platforms import Platform
+from factory.profile.load import LoadedProfile
+
+BUILD_FAILED_EXIT = 5
+
+Job = tuple[LoadedProfile, Platform, "str | None"]
+
+
+def _quiet(_line: str) -> None:
+    pass
+
+
+def run_builds(
+    jobs: list[Job],
+    out_root: Path,
+    *,
+    constructor: str | None = None,
+    allow_stale: bool = False,
+    progress: Callable[[str], None] = _quiet,
+) -> list[BuildResult]:
+    """Build each (loaded profile, platform, installer type or None for all) job in turn;
+    a failure does not stop the rest. constructor is looked for only when some job can be
+    built here; every other job is reported as skipped, with the reason."""
+    exe, version = None, ""
+    if any(native_skip_reason(platform) is None for _, platform, _ in jobs):
+        exe = find_constructor(constructor)
+        version = constructor_version(exe)
+        ensure_writable(out_root)
+    results = []
+    for index, (item, platform, installer_type) in enumerate(jobs, start=1):
+        label = f"[{index}/{len(jobs)}] {item.profile.name} {platform.value}"
+        reason = native_skip_reason(platform)
+        if exe is None or reason:
+            results.append(
+                BuildResult(
+                    profile=display_path(item.file),
+                    name=item.profile.name,
+                    version=item.profile.installer_version,
+                    platform=platform.value,
+                    status="skipped",
+                    reason=reason or "",
+                )
+            )
+        else:
+            progress(f"{label}: building with constructor {version}")
+            results.append(
+                build_one(
+                    item,
+                    platform,
+                    out_root,
+                    constructor=exe,
+                    version=version,
+                    installer_type=installer_type,
+                    allow_stale=allow_stale,
+                    on_line=lambda line: progress(f"  | {line}"),
+                )
+            )
+        done = results[-1]
+        progress(f"{label}: {done.status}{': ' + done.reason if done.reason else ''}")
+    return results
+
+
+@dataclass(frozen=True)
+class BuildsReport:
+    """What a run of builds amounts to: a line per job, the JSON document, the exit code."""
+
+    lines: list[str]
+    data: dict[str, Any]
+    failed: int
+
+    @property
+    def exit_code(self) -> int:
+        return BUILD_FAILED_EXIT if self.failed else 0
+
+
+def report_builds(results: list[BuildResult]) -> BuildsReport:
+    failed = [r for r in results if r.status == "failed"]
+    lines = []
+    for r in results:
+        files = ", ".join(i["file"] for i in r.installers) or "-"
+        where = f" in {r.directory}" if r.directory else ""
+        lines.append(f"{r.status:8} {r.name} {r.platform}: {files}{where}")
+    data = {"ok": not failed, "jobs": [r.as_dict() for r in results]}
+    return BuildsReport(lines, data, len(failed))
