@@ -1,4 +1,4 @@
-"""Errors as data. Library code raises these; only cli.py prints them and picks exit codes."""
+"""Errors as data. Library code raises these; only factory.cli prints them and picks exit codes."""
 
 from __future__ import annotations
 

@@ -11,6 +11,13 @@ class OS(str, Enum):
     osx = "osx"
     win = "win"
 
+    @property
+    def display_name(self) -> str:
+        return _DISPLAY_NAMES[self]
+
+
+_DISPLAY_NAMES = {OS.linux: "Linux", OS.osx: "macOS", OS.win: "Windows"}
+
 
 class Platform(str, Enum):
     linux_64 = "linux-64"

@@ -6,9 +6,7 @@ from __future__ import annotations
 import platform as host
 import sys
 
-from factory.platforms import OS, Platform
-
-_OS_NAMES = {OS.linux: "Linux", OS.osx: "macOS", OS.win: "Windows"}
+from factory.platforms import Platform
 
 
 def host_platform() -> Platform | None:
@@ -32,6 +30,6 @@ def native_skip_reason(target: Platform) -> str | None:
         return None
     shown = here.value if here else f"{sys.platform}/{host.machine()}"
     return (
-        f"{target.value} installers are built natively on {_OS_NAMES[target.os]} "
+        f"{target.value} installers are built natively on {target.os.display_name} "
         f"({target.value}); this host is {shown}"
     )

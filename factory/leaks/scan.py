@@ -6,63 +6,39 @@ archives appended to a shell header) and reports every known token value and eve
 token-shaped string, by file, member and byte offset. The matched text is never kept: a
 finding, a skip reason or an error message cannot leak what it found.
 
-Containers are opened in memory, never extracted to disk, with caps on nesting depth and
-on bytes decompressed (per member and in total) so an archive bomb is recorded as a skip
-rather than filling memory.
+Containers are opened in memory (archives.py), never extracted to disk, with caps on
+nesting depth and on bytes decompressed, so an archive bomb is a skip, not a full memory.
 """
 
 from __future__ import annotations
 
-import bz2
 import contextlib
-import io
-import lzma
 import mmap
 import os
-import re
 import tarfile
 import zipfile
-import zlib
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO
 
 from factory.errors import InputError
+from factory.leaks.archives import (
+    CARVE,
+    MAX_CARVE_TRIES,
+    Blob,
+    BlobReader,
+    Extraction,
+    GiB,
+    MiB,
+    decompressed_name,
+    read_blob,
+    reason,
+    sniff,
+    tar_header_ok,
+    zip_data_offset,
+)
 from factory.leaks.redact import REDACTED
 from factory.leaks.shapes import Match, find_token_shapes, find_values
-
-MiB = 1 << 20
-GiB = 1 << 30
-
-# Files at least this big are memory-mapped rather than read, so a 1 GB installer costs
-# address space, not RAM.
-_MMAP_AT = 64 * MiB
-_CHUNK = 1 * MiB
-# Stop trying candidate archive offsets in one blob after this many; each failed try is
-# cheap, but a crafted file could hold millions of magic numbers.
-_MAX_CARVE_TRIES = 512
-# A damaged stream found by carving is kept only if it gave at least this much.
-_MIN_PARTIAL = 4096
-
-# A blob is bytes read or extracted, or a read-only map of a large file (both have .find).
-Blob = bytes | mmap.mmap
-
-_GZIP = b"\x1f\x8b\x08"
-_XZ = b"\xfd7zXZ\x00"
-_ZSTD = b"\x28\xb5\x2f\xfd"
-_BZIP2 = re.compile(rb"BZh[1-9]1AY&SY")  # stream header plus first block magic
-# Where an embedded archive may start: a tar header's `ustar` magic (257 bytes in) or a
-# compressed stream's magic number.
-_CARVE = re.compile(rb"ustar|\x1f\x8b\x08|BZh[1-9]1AY&SY|\xfd7zXZ\x00")
-
-_DECOMPRESSED_NAME = {".tgz": ".tar", ".tbz2": ".tar", ".tbz": ".tar", ".txz": ".tar"}
-_COMPRESSION_SUFFIXES = (".gz", ".bz2", ".xz", ".zst")
-
-try:  # optional: .conda packages and .tar.zst need it
-    import zstandard
-except ImportError:  # pragma: no cover - depends on the environment
-    zstandard = None
 
 
 @dataclass(frozen=True)
@@ -165,7 +141,7 @@ class _Scanner:
     ):
         self.secrets = {name: bytes(value) for name, value in secrets.items()}
         self.max_depth = max_depth
-        self.budget = max_bytes  # bytes still allowed out of containers
+        self.extract = Extraction(max_bytes, max_member_bytes, self.skip)
         self.max_member_bytes = max_member_bytes
         self.shapes = shapes
         self.findings: set[Finding] = set()
@@ -212,7 +188,7 @@ class _Scanner:
         try:
             entries = sorted(os.scandir(directory), key=lambda e: e.name)
         except OSError as exc:
-            raise InputError(f"cannot read directory {shown}: {_reason(exc)}") from None
+            raise InputError(f"cannot read directory {shown}: {reason(exc)}") from None
         for entry in entries:
             path, name = Path(entry.path), f"{shown}/{self.safe(entry.name)}"
             if entry.is_symlink():
@@ -240,9 +216,9 @@ class _Scanner:
             return
         self.seen.add(real)
         try:
-            data = _read(path)
+            data = read_blob(path)
         except OSError as exc:
-            raise InputError(f"cannot read {shown}: {_reason(exc)}") from None
+            raise InputError(f"cannot read {shown}: {reason(exc)}") from None
         self.files += 1
         try:
             self.scan_blob(data, _Where(shown), depth=0)
@@ -298,13 +274,14 @@ class _Scanner:
     def _children(
         self, data: Blob, where: _Where, depth: int, may_decompress: bool
     ) -> Iterator[_Child]:
-        kind = _sniff(data)
+        kind = sniff(data)
         if kind == "compressed" and not may_decompress:
             return  # no gzip-of-gzip chains: one stream layer per archive level
         if kind == "compressed":  # a stream layer, not an archive level: not counted
-            stream = self._decompress(data, 0, where, strict=True)
+            stream = self.extract.decompress(data, 0, where, strict=True)
             if stream is not None:
-                yield _Child(_decompressed_name(where), stream[0], None, False, level=0)
+                name = decompressed_name(where.member or where.file)
+                yield _Child(name, stream[0], None, False, level=0)
             return
         if depth >= self.max_depth:
             if kind:
@@ -321,7 +298,7 @@ class _Scanner:
 
     def _zip_members(self, data: Blob, where: _Where) -> Iterator[_Child]:
         try:
-            archive = zipfile.ZipFile(_Reader(data))
+            archive = zipfile.ZipFile(BlobReader(data))
             infos = archive.infolist()
         except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError) as exc:
             self.skip(where, f"unreadable zip archive ({type(exc).__name__}): raw bytes only")
@@ -334,9 +311,9 @@ class _Scanner:
                 self.skip(where.child(name), "encrypted zip member")
                 continue
             stored = info.compress_type == zipfile.ZIP_STORED
-            blob = self._read_capped(lambda i=info: archive.open(i), stored, where, name)
+            blob = self.extract.read_capped(lambda i=info: archive.open(i), stored, where, name)
             if blob is not None:
-                yield _Child(name, blob, _zip_data_offset(data, info))
+                yield _Child(name, blob, zip_data_offset(data, info))
 
     def _tar_members(
         self, data: Blob, start: int, where: _Where, prefix: str, end: list[int]
@@ -347,7 +324,7 @@ class _Scanner:
         extraction total: it cannot be bigger than what holds it).
         """
         label = where.child(prefix.rstrip("/")) if prefix else where
-        reader = _Reader(data)
+        reader = BlobReader(data)
         reader.seek(start)
         try:
             # Nothing to close: the archive reads our in-memory reader, not a file.
@@ -364,7 +341,7 @@ class _Scanner:
                     continue
                 count += 1
                 name = prefix + self.safe(info.name)
-                blob = self._slice(data, info.offset_data, info.size, where.child(name))
+                blob = self.extract.slice(data, info.offset_data, info.size, where.child(name))
                 yield _Child(name, blob, info.offset_data)
         except (tarfile.TarError, OSError, EOFError, ValueError) as exc:
             self.skip(label, f"tar archive unreadable after {count} members ({type(exc).__name__})")
@@ -377,270 +354,26 @@ class _Scanner:
         the tar headers of its own members are not tried again.
         """
         end, tries = 0, 0
-        for found in _CARVE.finditer(data):
+        for found in CARVE.finditer(data):
             magic = found.group()
             offset = found.start() - 257 if magic == b"ustar" else found.start()
             if offset < end or offset <= 0:  # offset 0 was sniffed as a whole already
                 continue
-            if magic == b"ustar" and not _tar_header_ok(data, offset):
+            if magic == b"ustar" and not tar_header_ok(data, offset):
                 continue
             tries += 1
-            if tries > _MAX_CARVE_TRIES:
-                self.skip(where, f"more than {_MAX_CARVE_TRIES} embedded archive candidates")
+            if tries > MAX_CARVE_TRIES:
+                self.skip(where, f"more than {MAX_CARVE_TRIES} embedded archive candidates")
                 return
             if magic == b"ustar":
                 extent = [offset]
                 yield from self._tar_members(data, offset, where, f"payload@{offset}.tar/", extent)
                 end = extent[0]
                 continue
-            stream = self._decompress(data, offset, where, strict=False)
+            stream = self.extract.decompress(data, offset, where, strict=False)
             if stream is None:
                 continue
             out, consumed = stream
             end = offset + consumed
-            name = f"payload@{offset}.tar" if _sniff(out) == "tar" else f"payload@{offset}"
+            name = f"payload@{offset}.tar" if sniff(out) == "tar" else f"payload@{offset}"
             yield _Child(name, out, may_decompress=False)
-
-    # --- bounded extraction -------------------------------------------------------------
-
-    def _allowance(self, where: _Where) -> int:
-        """Bytes `where` may produce: the per-member cap, within what the total has left."""
-        if self.budget <= 0:
-            self.skip(where, "total extraction limit reached: not opened")
-        return min(self.max_member_bytes, self.budget)
-
-    def _charge(self, nbytes: int, truncated: bool, limit: int, where: _Where) -> None:
-        self.budget -= nbytes
-        if truncated:
-            self.skip(where, f"over the extraction limit: only the first {limit} bytes scanned")
-
-    def _slice(self, data: Blob, start: int, size: int, where: _Where) -> bytes:
-        limit = self.max_member_bytes  # memory only: the bytes were scanned in place
-        if size > limit:
-            self.skip(where, f"over the extraction limit: only the first {limit} bytes scanned")
-        return data[start : start + min(size, limit)]
-
-    def _read_capped(
-        self, opener: Callable[[], IO[bytes]], stored: bool, parent: _Where, name: str
-    ) -> bytes | None:
-        where = parent.child(name)
-        limit = self._allowance(where) if not stored else self.max_member_bytes
-        if limit <= 0:
-            return None
-        chunks, total = [], 0
-        try:
-            with opener() as stream:
-                while total <= limit:
-                    chunk = stream.read(min(_CHUNK, limit + 1 - total))
-                    if not chunk:
-                        break
-                    chunks.append(chunk)
-                    total += len(chunk)
-        except (zipfile.BadZipFile, OSError, EOFError, zlib.error, lzma.LZMAError) as exc:
-            self.skip(where, f"damaged member ({type(exc).__name__}): partly scanned")
-        except (NotImplementedError, RuntimeError, ValueError) as exc:
-            self.skip(where, f"cannot decompress ({type(exc).__name__}): not opened")
-            return None
-        blob = b"".join(chunks)[:limit]
-        self._charge(0 if stored else len(blob), total > limit, limit, where)
-        return blob
-
-    def _decompress(
-        self, data: Blob, start: int, where: _Where, *, strict: bool
-    ) -> tuple[bytes, int] | None:
-        """(output, input bytes consumed) of the compressed stream at `start`.
-
-        `strict` is for a blob that is wholly a stream (damage is worth a skip); a carved
-        candidate that does not decompress was just a chance magic number.
-        """
-        kind = _stream_kind(data, start)
-        if kind == "zstd" and zstandard is None:
-            self.skip(where, "zstd-compressed; install zstandard to scan inside")
-            return None
-        limit = self._allowance(where)
-        if limit <= 0:
-            return None
-        try:
-            out, consumed, complete = _inflate(kind, data, start, limit)
-        except _Damaged as damaged:
-            # A carved candidate that dies at once was a chance magic number, not a payload.
-            if not strict and len(damaged.out) < _MIN_PARTIAL:
-                return None
-            self.skip(where, f"damaged {kind} stream: partly scanned")
-            out, consumed, complete = damaged.out, damaged.consumed, True
-        self._charge(len(out), not complete, limit, where)
-        return out, consumed
-
-
-# --- helpers ------------------------------------------------------------------------------
-
-
-def _read(path: Path) -> Blob:
-    with open(path, "rb") as handle:
-        size = os.fstat(handle.fileno()).st_size
-        if size < _MMAP_AT:
-            return handle.read()
-        return mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
-
-
-def _reason(exc: OSError) -> str:
-    return (exc.strerror or type(exc).__name__).lower()
-
-
-def _sniff(data: Blob) -> str | None:
-    """What `data` is as a whole, judged by content: zip, tar, compressed or None."""
-    head = data[:512]
-    if head.startswith((b"PK\x03\x04", b"PK\x05\x06")):
-        return "zip"
-    if _stream_kind(data, 0):
-        return "compressed"
-    if _tar_header_ok(data, 0):
-        return "tar"
-    # A zip with something prepended (a self-extracting archive) is found by its end.
-    if len(data) >= 22 and data.rfind(b"PK\x05\x06", max(0, len(data) - 66000)) != -1:
-        try:
-            return "zip" if zipfile.is_zipfile(_Reader(data)) else None
-        except (OSError, ValueError):
-            return None
-    return None
-
-
-def _stream_kind(data: Blob, start: int) -> str | None:
-    head = data[start : start + 10]
-    if head.startswith(_GZIP):
-        return "gzip"
-    if head.startswith(_XZ):
-        return "xz"
-    if head.startswith(_ZSTD):
-        return "zstd"
-    if _BZIP2.match(head):
-        return "bzip2"
-    return None
-
-
-def _tar_header_ok(data: Blob, start: int) -> bool:
-    """Does a valid 512-byte tar header (by its checksum) start at `start`?"""
-    block = data[start : start + 512]
-    if len(block) < 512 or block[0] == 0:
-        return False
-    try:
-        stored = int(block[148:156].replace(b"\0", b" ").strip() or b"x", 8)
-    except ValueError:
-        return False
-    unsigned = sum(block[:148]) + 8 * 32 + sum(block[156:])
-    return stored == unsigned
-
-
-def _zip_data_offset(data: Blob, info: zipfile.ZipInfo) -> int | None:
-    """Where a stored (uncompressed) member's bytes sit in the zip, else None."""
-    if info.compress_type != zipfile.ZIP_STORED:
-        return None
-    header = data[info.header_offset : info.header_offset + 30]
-    if len(header) < 30 or not header.startswith(b"PK\x03\x04"):
-        return None
-    name_len = int.from_bytes(header[26:28], "little")
-    extra_len = int.from_bytes(header[28:30], "little")
-    return info.header_offset + 30 + name_len + extra_len
-
-
-def _decompressed_name(where: _Where) -> str:
-    """x.tar.gz -> x.tar, x.tgz -> x.tar, anything else -> name + '.out'."""
-    base = (where.member or where.file).rsplit("/", 1)[-1]
-    stem, dot, suffix = base.rpartition(".")
-    if dot and f".{suffix}" in _DECOMPRESSED_NAME:
-        return stem + _DECOMPRESSED_NAME[f".{suffix}"]
-    if dot and f".{suffix}" in _COMPRESSION_SUFFIXES and stem:
-        return stem
-    return f"{base}.out"
-
-
-class _Damaged(Exception):
-    def __init__(self, out: bytes, consumed: int):
-        super().__init__("damaged stream")
-        self.out, self.consumed = out, consumed
-
-
-def _inflate(kind: str | None, data: Blob, start: int, limit: int) -> tuple[bytes, int, bool]:
-    """Decompress one stream from data[start:]: at most `limit` bytes out.
-
-    Returns (output, input bytes consumed, complete); raises _Damaged with what came out
-    before the damage. Works in chunks so a bomb costs `limit` bytes, not its full size.
-    """
-    if kind == "zstd":
-        return _unzstd(data, start, limit)
-    if kind == "gzip":
-        decoder = zlib.decompressobj(16 + zlib.MAX_WBITS)
-    elif kind == "bzip2":
-        decoder = bz2.BZ2Decompressor()
-    elif kind == "xz":
-        decoder = lzma.LZMADecompressor()
-    else:
-        raise _Damaged(b"", 0)
-    out, pos, pending = bytearray(), start, b""
-    try:
-        while not decoder.eof and len(out) <= limit:
-            if kind == "gzip":
-                if not pending:
-                    pending, pos = data[pos : pos + _CHUNK], pos + _CHUNK
-                    if not pending:
-                        break
-                out += decoder.decompress(pending, limit + 1 - len(out))
-                pending = decoder.unconsumed_tail
-            else:
-                chunk = b""
-                if decoder.needs_input:
-                    chunk, pos = data[pos : pos + _CHUNK], pos + _CHUNK
-                    if not chunk:
-                        break
-                out += decoder.decompress(chunk, limit + 1 - len(out))
-    except (zlib.error, OSError, EOFError, lzma.LZMAError, ValueError):
-        raise _Damaged(bytes(out[:limit]), min(pos, len(data)) - start) from None
-    pos = min(pos, len(data))
-    if not decoder.eof and len(out) <= limit:  # ran out of input: truncated stream
-        raise _Damaged(bytes(out), pos - start)
-    consumed = pos - start - len(pending) - (len(decoder.unused_data) if decoder.eof else 0)
-    return bytes(out[:limit]), consumed, len(out) <= limit
-
-
-def _unzstd(data: Blob, start: int, limit: int) -> tuple[bytes, int, bool]:
-    assert zstandard is not None
-    source = _Reader(data)
-    source.seek(start)
-    out = bytearray()
-    try:
-        reader = zstandard.ZstdDecompressor().stream_reader(source, read_across_frames=False)
-        while len(out) <= limit:
-            chunk = reader.read(min(_CHUNK, limit + 1 - len(out)))
-            if not chunk:
-                break
-            out += chunk
-    except zstandard.ZstdError:
-        raise _Damaged(bytes(out[:limit]), source.tell() - start) from None
-    return bytes(out[:limit]), source.tell() - start, len(out) <= limit
-
-
-class _Reader(io.RawIOBase):
-    """A seekable read-only file over bytes or an mmap, without copying the whole."""
-
-    def __init__(self, data: Blob):
-        self._data, self._pos = data, 0
-
-    def readable(self) -> bool:
-        return True
-
-    def seekable(self) -> bool:
-        return True
-
-    def readinto(self, buffer) -> int:  # type: ignore[override]
-        chunk = self._data[self._pos : self._pos + len(buffer)]
-        buffer[: len(chunk)] = chunk
-        self._pos += len(chunk)
-        return len(chunk)
-
-    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
-        base = {io.SEEK_SET: 0, io.SEEK_CUR: self._pos, io.SEEK_END: len(self._data)}[whence]
-        self._pos = max(0, base + offset)
-        return self._pos
-
-    def tell(self) -> int:
-        return self._pos

@@ -1,7 +1,7 @@
 """Write one file atomically: in full beside its target, then renamed into place.
 
-Kept apart from writer.py (which renders and swaps whole projects) so that light commands
-can write a file without importing the renderer.
+Every single file installer-factory writes (lock, schema, pipeline, manifest, reports,
+the profile `stamp` edits) goes through here, so no reader ever sees half a file.
 """
 
 from __future__ import annotations

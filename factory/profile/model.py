@@ -1,8 +1,12 @@
 """The organization profile: every key an admin may write, its type and its own checks.
 
-Rules that relate several keys (or need files, certificates or the target platform) live
-in rules.py; rendering lives in render.py and templates/. Unknown keys are errors at every
-level (extra="forbid"): a typo must never be silently ignored.
+The value types keys are made of are in fields.py. Rules that relate several keys (or need
+files, certificates or the target platform) live in rules.py; rendering lives in
+factory/render. Unknown keys are errors at every level (extra="forbid"): a typo must
+never be silently ignored.
+
+This module is long because the profile format is one document: one model per section, in
+the order a profile is written, so a single read shows every key an admin can use.
 """
 
 from __future__ import annotations
@@ -21,99 +25,26 @@ from pydantic import (
 
 from factory.formats.base import StrictModel
 from factory.platforms import OS, Platform
-from factory.quoting.shells import has_control_chars
-
-# constructor's own pattern for `name` and `version`
-NAME_PATTERN = r"^[a-zA-Z0-9_]([a-zA-Z0-9._-]*[a-zA-Z0-9_])?$"
-URL_PATTERN = re.compile(r"^(https?|file)://[^\s/?#]*(/[^\s]*)?$")
-CHANNEL_NAME_PATTERN = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.+-]*(/[A-Za-z0-9_.+-]+)*$")
-SITE_PATTERN = r"^[A-Za-z0-9_][A-Za-z0-9_-]*$"
-ENV_NAME_PATTERN = r"^[A-Za-z_][A-Za-z0-9_]*$"
-
-
-def _any_text(value: str) -> str:
-    if has_control_chars(value):
-        raise ValueError("must be printable text: no line breaks or control characters")
-    return value
-
-
-def _text(value: str) -> str:
-    if not value:
-        raise ValueError("must not be empty")
-    return _any_text(value)
-
-
-def _spec(value: str) -> str:
-    if value != value.strip() or not value:
-        raise ValueError("a package spec must not be empty or start/end with spaces")
-    return _text(value)
-
-
-def _url(value: str) -> str:
-    if not URL_PATTERN.fullmatch(value):
-        raise ValueError("must be an http://, https:// or file:// URL with no spaces")
-    return _text(value)
-
-
-def _http_url(value: str) -> str:
-    if not value.startswith(("http://", "https://")):
-        raise ValueError("must be an http:// or https:// URL")
-    return _url(value)
-
-
-def _env_value(value: str) -> str:
-    if any(ch in value for ch in "'\"#"):
-        # constructor quotes these itself: no quotes for EXE, and # is never safe
-        raise ValueError("quotes and # cannot be passed through constructor")
-    return _any_text(value)
-
-
-def _channel(value: str) -> str:
-    if "://" in value:
-        return _url(value)
-    if not CHANNEL_NAME_PATTERN.fullmatch(value):
-        raise ValueError("must be a channel name (like `defaults` or `conda-forge`) or a URL")
-    return value
-
-
-def _relpath(value: str) -> str:
-    if not value.strip():
-        raise ValueError("must be a file path")
-    return _text(value)
-
-
-def _unix_abs_path(value: str) -> str:
-    if not value.startswith("/"):
-        raise ValueError("must be an absolute path (starting with /)")
-    return _text(value)
-
-
-_WIN_ABS = re.compile(r"^(?:[A-Za-z]:\\|\\\\)")
-
-
-def _win_abs_path(value: str) -> str:
-    if not _WIN_ABS.match(value):
-        raise ValueError(r"must be an absolute Windows path (C:\... or \\server\...)")
-    if not value.isascii() or any(c in value for c in '"%!*?<>|'):
-        # cmd.exe would expand % and !, and the others cannot be in a Windows path
-        raise ValueError('must be ASCII without " % ! * ? < > |')
-    return _text(value)
-
-
-Text = Annotated[str, AfterValidator(_text)]
-UnixAbsPath = Annotated[str, AfterValidator(_unix_abs_path)]
-WinAbsPath = Annotated[str, AfterValidator(_win_abs_path)]
-AnyText = Annotated[str, AfterValidator(_any_text)]
-EnvValue = Annotated[str, AfterValidator(_env_value)]  # "" is meaningful (e.g. disables a page)
-Spec = Annotated[str, AfterValidator(_spec)]
-Url = Annotated[str, AfterValidator(_url)]
-HttpUrl = Annotated[str, AfterValidator(_http_url)]
-Channel = Annotated[str, AfterValidator(_channel)]
-FilePath = Annotated[str, AfterValidator(_relpath)]
-Name = Annotated[str, StringConstraints(pattern=NAME_PATTERN, max_length=128)]
-GroupName = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_][A-Za-z0-9_.-]*$")]
-VirtualSpec = Annotated[str, StringConstraints(pattern=r"^__\S+.*$"), AfterValidator(_spec)]
-SpecGroups = dict[GroupName, list[Spec]]
+from factory.profile.fields import (
+    ENV_NAME_PATTERN,
+    MONTH_PATTERN,
+    SITE_PATTERN,
+    WIN_ABS,
+    AnyText,
+    Channel,
+    EnvValue,
+    FilePath,
+    GroupName,
+    HttpUrl,
+    Name,
+    SpecGroups,
+    Text,
+    UnixAbsPath,
+    Url,
+    VirtualSpec,
+    WinAbsPath,
+    _text,
+)
 
 
 class Images(StrictModel):
@@ -136,12 +67,12 @@ class InstallerTypes(StrictModel):
 
 
 class Release(StrictModel):
-    """Release naming after the seed's convention: series_YYYYMM plus a rebuild letter."""
+    """Release naming: series_YYYYMM, plus a rebuild letter for an out-of-band rebuild."""
 
     series: Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_]*$")] = Field(
         description="Environment series, e.g. data_science."
     )
-    month: Annotated[str, StringConstraints(pattern=r"^20\d\d-(0[1-9]|1[0-2])$")] = Field(
+    month: Annotated[str, StringConstraints(pattern=MONTH_PATTERN)] = Field(
         description="Release month as YYYY-MM, e.g. 2026-11."
     )
     rebuild: Annotated[str, StringConstraints(pattern=r"^[a-z]?$")] = Field(
@@ -423,7 +354,7 @@ WIN_PREFIX_REFUSED = "^%!=,()"
 
 
 def _deploy_win_prefix(value: str) -> str:
-    if not _WIN_ABS.match(value):
+    if not WIN_ABS.match(value):
         raise ValueError(r"must be an absolute Windows path (C:\...)")
     if re.fullmatch(r"[A-Za-z]:\\?|\\\\[^\\]+\\[^\\]+\\?", value):
         # the wrappers clear the folder before a replace: never a whole drive or share
@@ -503,7 +434,7 @@ class Profile(StrictModel):
         extra="forbid",
         frozen=True,
         title="installer-factory profile",
-        json_schema_extra={"$comment": "Generated from factory/model.py; do not edit."},
+        json_schema_extra={"$comment": "Generated from factory/profile/model.py; do not edit."},
     )
 
     extends: Text | None = Field(

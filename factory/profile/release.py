@@ -6,15 +6,14 @@ The file is edited with ruamel's round-trip mode so comments and layout survive.
 from __future__ import annotations
 
 import datetime as dt
-import os
+import io
 import re
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 from factory.errors import InputError, display_path
-
-_MONTH = re.compile(r"^20\d\d-(0[1-9]|1[0-2])$")
+from factory.output.atomic import write_bytes_atomic
+from factory.profile.fields import MONTH_PATTERN
 
 
 @dataclass
@@ -53,7 +52,7 @@ def stamp(file: Path, *, month: str | None, rebuild: bool, today: dt.date | None
             f"{display_path(file)}: has no release.series to stamp; add "
             "`release: {series: NAME, month: YYYY-MM}` first"
         )
-    if month is not None and not _MONTH.fullmatch(month):
+    if month is not None and not re.fullmatch(MONTH_PATTERN, month):
         raise InputError(f"--month {month!r}: expected YYYY-MM, e.g. 2026-11")
     if rebuild:
         release["rebuild"] = next_letter(str(release.get("rebuild") or ""))
@@ -63,14 +62,10 @@ def stamp(file: Path, *, month: str | None, rebuild: bool, today: dt.date | None
         release["month"] = month or (today or dt.date.today()).strftime("%Y-%m")
         if "rebuild" in release:
             release["rebuild"] = ""
-    fd, tmp = tempfile.mkstemp(dir=file.parent, prefix=f".{file.name}.")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            yaml.dump(data, handle)
-        os.replace(tmp, file)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    text = io.StringIO()
+    yaml.dump(data, text)
+    # the profile keeps its permissions; only its release lines change
+    write_bytes_atomic(file, text.getvalue().encode("utf-8"), mode=file.stat().st_mode & 0o777)
     return Stamped(
         file, str(release["month"]), str(release.get("rebuild") or ""), str(release["series"])
     )
