@@ -52,6 +52,10 @@ FACTS: dict[OS, PlatformFacts] = {
 # it never collides with the openssl/ca-certificates packages' files.
 CA_BUNDLE_RELPATH = ("etc", "installer-factory", "ca-bundle.pem")
 
+# installer.json (name, version, platform) in the installation, for the deployment
+# wrappers to check which release they find
+MARKER_RELPATH = ("etc", "installer-factory", "installer.json")
+
 # conda reads repository tokens from $BINSTAR_CONFIG_DIR/data/<quote_plus(url)>.token; the
 # post-install step points BINSTAR_CONFIG_DIR here. Baked tokens ride in the installer
 # under STAGED_TOKENS_RELPATH until the post-install step moves them there.

@@ -1,4 +1,4 @@
-"""Build installers: render a profile for one platform, run the real constructor on it.
+"""Build installers: run the real constructor on one rendered project.
 
 The rendered project never holds a token. Just before constructor runs, the project is
 copied into a private (0700) temporary directory where the tokens the profile bakes are
@@ -18,19 +18,26 @@ import shutil
 import subprocess
 import tempfile
 import time
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
 from factory.build.constructor import constructor_command
-from factory.build.host import native_skip_reason
 from factory.deploy.kit import write_kit
 from factory.deploy.manifest import write_manifest
 from factory.errors import FactoryError, InputError, OutputError, display_path
+from factory.formats.base import json_text
+from factory.formats.build_report import (
+    BuildReport,
+    InstallerFile,
+    InstallerType,
+    ScanSummary,
+    Status,
+    TokenFinding,
+)
 from factory.leaks.redact import redact, redact_data, secret_environment
 from factory.leaks.scan import scan_paths
-from factory.lock.lockfile import usable_lock
 from factory.lock.sbom import sbom_text
 from factory.output.layout import (
     LOG_FILE,
@@ -43,13 +50,17 @@ from factory.output.layout import (
     platform_dir,
 )
 from factory.output.staged import DIR_MODE, check_ours, swap
-from factory.platforms import Platform
 from factory.profile.load import LoadedProfile
-from factory.profile.tokens import installable, staged_name, token_file_name, token_values
-from factory.render.project import render_project
+from factory.profile.tokens import installable, staged_name, token_file_name
+from factory.render.project import RenderedProject
 from factory.version import __version__
 
-INSTALLER_SUFFIXES = {".sh": "sh", ".pkg": "pkg", ".exe": "exe", ".msi": "msi"}
+INSTALLER_SUFFIXES: dict[str, InstallerType] = {
+    ".sh": "sh",
+    ".pkg": "pkg",
+    ".exe": "exe",
+    ".msi": "msi",
+}
 
 
 class BuildFailed(FactoryError):
@@ -58,42 +69,62 @@ class BuildFailed(FactoryError):
 
 @dataclass
 class BuildResult:
-    """One (profile, platform) job: what happened and where its files are."""
+    """One (profile, platform) job: what happened and where its files are. Its report is
+    written beside the outputs (`report`); `build --json` lists `as_dict` for each job."""
 
     profile: str
     name: str
     version: str
     platform: str
-    status: str  # ok | failed | skipped
+    status: Status
     reason: str = ""
     exit_status: int | None = None
     duration_seconds: float = 0.0
     constructor_version: str = ""
-    installers: list[dict[str, Any]] = field(default_factory=list)
+    installers: list[InstallerFile] = field(default_factory=list)
     directory: str = ""
-    scan: dict[str, Any] = field(default_factory=dict)
+    scan: ScanSummary | None = None  # None until the scan has run
+
+    def report(self, input_hash: str) -> BuildReport:
+        return BuildReport(
+            generator_version=__version__,
+            input_sha256=input_hash,
+            log=LOG_FILE,
+            profile=self.profile,
+            name=self.name,
+            version=self.version,
+            platform=self.platform,
+            status=self.status,
+            reason=self.reason,
+            exit_status=self.exit_status,
+            duration_seconds=self.duration_seconds,
+            constructor_version=self.constructor_version,
+            installers=self.installers,
+            scan=self.scan,
+        )
 
     def as_dict(self) -> dict[str, Any]:
-        return {
-            "profile": self.profile,
-            "name": self.name,
-            "version": self.version,
-            "platform": self.platform,
-            "status": self.status,
-            "reason": self.reason,
-            "exit_status": self.exit_status,
-            "duration_seconds": self.duration_seconds,
-            "constructor_version": self.constructor_version,
-            "installers": self.installers,
-            "directory": self.directory,
-            "scan": self.scan,
-        }
+        data = {f.name: getattr(self, f.name) for f in fields(self)}
+        data["installers"] = [i.model_dump(mode="json") for i in self.installers]
+        data["scan"] = self.scan.model_dump(mode="json") if self.scan is not None else {}
+        return data
+
+
+@dataclass(frozen=True)
+class BuildInput:
+    """What one job builds from, prepared once by `run_builds`: the rendered project (its
+    plan holds the locked records) and the tokens this machine holds, by name."""
+
+    loaded: LoadedProfile
+    project: RenderedProject
+    tokens: Mapping[str, str]  # every token available here
+    baked: Mapping[str, str]  # those the installer carries (baked_tokens)
 
 
 # --- tokens -------------------------------------------------------------------------------
 
 
-def baked_tokens(loaded: LoadedProfile, values: dict[str, str]) -> dict[str, str]:
+def baked_tokens(loaded: LoadedProfile, values: Mapping[str, str]) -> dict[str, str]:
     """Tokens built into the installer, by name; every one must be here and usable."""
     out = {}
     for name, token in sorted(loaded.profile.tokens.items()):
@@ -126,18 +157,17 @@ def _write_private(path: Path, data: str) -> None:
 
 
 def build_one(
-    loaded: LoadedProfile,
-    target: Platform,
+    job: BuildInput,
     out_root: Path,
     *,
     constructor: Path,
     version: str,
     installer_type: str | None = None,
-    allow_stale: bool = False,
     on_line: Callable[[str], None] | None = None,
 ) -> BuildResult:
     """Build one platform's installers; never raises for a failed constructor run."""
-    profile = loaded.profile
+    loaded, project = job.loaded, job.project
+    profile, target = loaded.profile, project.platform
     result = BuildResult(
         profile=display_path(loaded.file),
         name=profile.name,
@@ -146,15 +176,8 @@ def build_one(
         status="skipped",
         constructor_version=version,
     )
-    reason = native_skip_reason(target)
-    if reason:
-        result.reason = reason
-        return result
-    values = token_values(loaded)
-    baked = baked_tokens(loaded, values)
+    values, baked = job.tokens, job.baked
     secrets = sorted({*values.values(), *secret_environment().values()}, key=len, reverse=True)
-    lock = usable_lock(loaded.file, profile, [target], allow_stale)
-    project = render_project(loaded, target, lock)
     final = platform_dir(out_root, profile.name, target)
     failed = failed_dir(final)
     for existing in (final, failed):
@@ -182,7 +205,7 @@ def build_one(
             file = staged / PROJECT_DIR / rel
             file.parent.mkdir(parents=True, exist_ok=True)
             file.write_bytes(data)
-        locked = lock.platforms.get(target.value) if lock is not None else None
+        locked = project.plan.locked
         if locked is not None:
             sbom = sbom_text(profile.name, result.version, target.value, locked.packages)
             (staged / SBOM_FILE).write_text(sbom, encoding="utf-8")
@@ -219,8 +242,8 @@ def build_one(
         write_manifest(out_root)
     else:
         for installer in result.installers:  # nothing unscanned or half-made is kept
-            (staged / installer["file"]).unlink(missing_ok=True)
-            (staged / f"{installer['file']}.sha256").unlink(missing_ok=True)
+            (staged / installer.file).unlink(missing_ok=True)
+            (staged / f"{installer.file}.sha256").unlink(missing_ok=True)
         swap(staged, failed)
         result.directory = str(failed)
     return result
@@ -267,22 +290,29 @@ def _run_streaming(
             raise
 
 
-def _describe(file: Path, kind: str) -> dict[str, Any]:
+def _describe(file: Path, kind: InstallerType) -> InstallerFile:
     digest = hashlib.sha256()
     with open(file, "rb") as handle:
         for chunk in iter(lambda: handle.read(1 << 20), b""):
             digest.update(chunk)
     sha = digest.hexdigest()
     (file.parent / f"{file.name}.sha256").write_text(f"{sha}  {file.name}\n", encoding="ascii")
-    return {"installer_type": kind, "file": file.name, "size": file.stat().st_size, "sha256": sha}
+    return InstallerFile(
+        installer_type=kind,
+        file=file.name,
+        size=file.stat().st_size,
+        sha256=sha,
+    )
 
 
-def _scan(staged: Path, result: BuildResult, values: dict[str, str], baked: dict[str, str]) -> None:
+def _scan(
+    staged: Path, result: BuildResult, values: Mapping[str, str], baked: Mapping[str, str]
+) -> None:
     """No token in any log or report; in an installer, only the tokens it bakes in."""
     names = {v: f"${n}" for n, v in secret_environment().items()}
     names |= {v: f"tokens.{n}" for n, v in values.items()}  # the profile's name wins
     known = {name: value.encode() for value, name in names.items()}
-    installers = {i["file"] for i in result.installers}
+    installers = {i.file for i in result.installers}
     others = [p for p in sorted(staged.iterdir()) if p.name not in installers]
     found = scan_paths(others, known).findings
     baked_values = set(baked.values())
@@ -290,24 +320,21 @@ def _scan(staged: Path, result: BuildResult, values: dict[str, str], baked: dict
     # installers hold third-party files with token-like test data: known values only
     packed = [staged / name for name in sorted(installers)]
     found += scan_paths(packed, unbaked, shapes=False).findings
-    rel = [f.as_dict() | {"file": Path(f.file).name} for f in found]
-    result.scan = {"ok": not found, "findings": rel}
+    findings = [
+        TokenFinding(file=Path(f.file).name, member=f.member, offset=f.offset, kind=f.kind)
+        for f in found
+    ]
+    result.scan = ScanSummary(ok=not found, findings=findings)
     if found and result.status == "ok":
         result.status = "failed"
         result.reason = f"scan found {len(found)} token(s) in the build's outputs"
 
 
 def _write_report(staged: Path, result: BuildResult, input_hash: str, secrets: list[str]) -> None:
-    report = {
-        "generator": "installer-factory",
-        "generator_version": __version__,
-        "input_sha256": input_hash,
-        "log": LOG_FILE,
-        **{k: v for k, v in result.as_dict().items() if k != "directory"},
-    }
     # redacted before encoding, like --json output: whatever path a value took into it
-    text = json.dumps(redact_data(report, secrets), indent=2, sort_keys=True) + "\n"
-    (staged / REPORT_FILE).write_text(text, encoding="utf-8")
+    data = redact_data(result.report(input_hash).data(), secrets)
+    (staged / REPORT_FILE).write_text(json_text(data), encoding="utf-8")
+    # the build folder's stamp is one line, unlike a project's
     stamp = {"generator": "installer-factory", "kind": "build", "version": __version__}
     (staged / STAMP_FILE).write_text(json.dumps(stamp, sort_keys=True) + "\n", encoding="utf-8")
 

@@ -1,22 +1,26 @@
 """Recompute installer checksums after signing changed the installers' bytes.
 
 `installer-factory build` leaves in OUTPUT/<name>/<platform>/ the installers, one
-`<installer>.sha256` per installer and `build-report.json`, whose `installers` list has
-`{"file": <name in this folder>, "sha256": <hex>, "size": <bytes>, ...}` per installer
-(written with sorted keys, as rewritten here).
-Signing (signtool, productsign, stapler) rewrites installers in place, so CI runs
-`installer-factory rehash DIR` afterwards. Every file is replaced atomically.
+`<installer>.sha256` per installer and `build-report.json` (factory.formats.build_report),
+whose `installers` list has `{"file": <name in this folder>, "sha256": <hex>, "size":
+<bytes>, ...}` per installer. Signing (signtool, productsign, stapler) rewrites installers
+in place, so CI runs `installer-factory rehash DIR` afterwards. Every file is replaced
+atomically.
+
+The report is edited as a JSON document, not through its model: only each installer's
+`sha256` and `size` change, and whatever else the report holds (say, from another
+installer-factory version than this one) is written back as it was.
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from factory.errors import InputError, display_path
+from factory.formats.base import json_text, read_json
 from factory.output.atomic import write_bytes_atomic
 from factory.output.layout import REPORT_FILE
 
@@ -57,14 +61,7 @@ def rehash(directory: Path) -> list[Rehashed]:
     listed installer is missing or the report cannot be read."""
     report_file = directory / REPORT_FILE
     shown = display_path(report_file)
-    try:
-        report = json.loads(report_file.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise InputError(f"{shown}: no such file (is this a build output folder?)") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"{shown}: cannot read: {exc}") from None
-    except ValueError as exc:
-        raise InputError(f"{shown}: not JSON: {exc}") from None
+    report = read_json(report_file, missing="no such file (is this a build output folder?)")
     entries = report.get("installers") if isinstance(report, dict) else None
     if not isinstance(entries, list):
         raise InputError(f"{shown}: has no `installers` list")
@@ -86,5 +83,5 @@ def rehash(directory: Path) -> list[Rehashed]:
         write_bytes_atomic(
             directory / f"{item.file}.sha256", checksum_line(item.sha256, item.file).encode()
         )
-    write_bytes_atomic(report_file, (json.dumps(report, indent=2, sort_keys=True) + "\n").encode())
+    write_bytes_atomic(report_file, json_text(report).encode())
     return results

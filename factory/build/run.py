@@ -1,23 +1,28 @@
 """Run many build jobs in turn, and say how they went.
 
-A failing job does not stop the others. Progress lines go to the `progress` callback
-(the command line prints them on stderr, redacted); the summary is data, printed by the
-caller, with the exit status scripts rely on.
+Each profile's tokens and lock are read once, and each (profile, platform) is planned and
+rendered once, here, for `build_one` to build. A failing job does not stop the others.
+Progress lines go to the `progress` callback (the command line prints them on stderr,
+redacted); the summary is data, printed by the caller, with the exit status scripts rely on.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from factory.build.constructor import constructor_version, find_constructor
 from factory.build.host import native_skip_reason
-from factory.build.job import BuildResult, build_one, ensure_writable
+from factory.build.job import BuildInput, BuildResult, baked_tokens, build_one, ensure_writable
 from factory.errors import display_path
+from factory.formats.lock_file import LockData
+from factory.lock.lockfile import lock_path, read_lock, require_fresh
 from factory.platforms import Platform
 from factory.profile.load import LoadedProfile
+from factory.profile.tokens import token_values
+from factory.render.project import RenderedProject, render_project
 
 BUILD_FAILED_EXIT = 5
 
@@ -26,6 +31,31 @@ Job = tuple[LoadedProfile, Platform, "str | None"]
 
 def _quiet(_line: str) -> None:
     pass
+
+
+@dataclass
+class _Inputs:
+    """What the jobs build from, each part made once and only when a job gets that far."""
+
+    allow_stale: bool
+    tokens: dict[int, tuple[dict[str, str], dict[str, str]]] = field(default_factory=dict)
+    locks: dict[int, LockData | None] = field(default_factory=dict)
+    projects: dict[tuple[int, Platform], RenderedProject] = field(default_factory=dict)
+
+    def job(self, item: LoadedProfile, platform: Platform) -> BuildInput:
+        key = id(item)
+        if key not in self.tokens:
+            values = token_values(item)
+            self.tokens[key] = (values, baked_tokens(item, values))
+        values, baked = self.tokens[key]
+        if (key, platform) not in self.projects:
+            if key not in self.locks:
+                self.locks[key] = read_lock(lock_path(item.file))
+            lock = self.locks[key]
+            if lock is not None:
+                require_fresh(item.file, item.profile, lock, [platform], self.allow_stale)
+            self.projects[key, platform] = render_project(item, platform, lock)
+        return BuildInput(item, self.projects[key, platform], values, baked)
 
 
 def run_builds(
@@ -44,6 +74,7 @@ def run_builds(
         exe = find_constructor(constructor)
         version = constructor_version(exe)
         ensure_writable(out_root)
+    inputs = _Inputs(allow_stale)
     results = []
     for index, (item, platform, installer_type) in enumerate(jobs, start=1):
         label = f"[{index}/{len(jobs)}] {item.profile.name} {platform.value}"
@@ -63,13 +94,11 @@ def run_builds(
             progress(f"{label}: building with constructor {version}")
             results.append(
                 build_one(
-                    item,
-                    platform,
+                    inputs.job(item, platform),
                     out_root,
                     constructor=exe,
                     version=version,
                     installer_type=installer_type,
-                    allow_stale=allow_stale,
                     on_line=lambda line: progress(f"  | {line}"),
                 )
             )
@@ -95,7 +124,7 @@ def report_builds(results: list[BuildResult]) -> BuildsReport:
     failed = [r for r in results if r.status == "failed"]
     lines = []
     for r in results:
-        files = ", ".join(i["file"] for i in r.installers) or "-"
+        files = ", ".join(i.file for i in r.installers) or "-"
         where = f" in {r.directory}" if r.directory else ""
         lines.append(f"{r.status:8} {r.name} {r.platform}: {files}{where}")
     data = {"ok": not failed, "jobs": [r.as_dict() for r in results]}

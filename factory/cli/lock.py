@@ -114,11 +114,10 @@ def _profile(args: argparse.Namespace, out: Console) -> tuple[Any, list[Any]]:
 
 def _fetcher(item: Any, args: argparse.Namespace) -> Any:
     from factory.lock.repodata import DEFAULT_MAX_AGE, Fetcher, default_cache_dir
-    from factory.profile.certificates import bundle
     from factory.profile.tokens import token_values
 
     tokens = {item.profile.tokens[n].url: v for n, v in token_values(item).items()}
-    ca = bundle(item.sources.certificates)[0] if item.profile.ca_certs else None
+    ca = item.sources.ca_bundle
     return Fetcher(
         cache_dir=args.cache_dir or default_cache_dir(),
         tokens=tokens,

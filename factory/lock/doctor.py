@@ -12,7 +12,8 @@ import asyncio
 from dataclasses import dataclass, field
 from typing import Any
 
-from factory.lock.lockfile import Locked, channel_priority, platform_inputs
+from factory.formats.lock_file import Locked
+from factory.lock.lockfile import channel_priority, platform_inputs
 from factory.lock.repodata import Fetcher
 from factory.lock.solve import Sources, _explain, _solve, to_locked
 from factory.platforms import Platform

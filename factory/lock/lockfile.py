@@ -1,27 +1,50 @@
-"""The lock file: per platform, the loose inputs it was solved from and every record chosen.
+"""A lock and its profile: the inputs each platform is solved from, whether a lock is still
+the profile's (per platform, by the sha256 of those inputs), and the pins render writes.
 
-`<profile stem>.lock.yaml` sits beside the profile. One line per package keeps review
-diffs readable; the same inputs always give the same bytes (no timestamps, sorted). Each
-platform records the sha256 of its inputs (specs, channels, priority, virtual packages),
-so a profile changed after locking is noticed per platform. No rattler here: validate and
-render read locks without loading the solver.
+The file format itself is factory.formats.lock_file. No rattler here: validate and render
+read locks without loading the solver.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import asdict, dataclass, field
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from factory.errors import InputError, display_path
+from factory.formats.lock_file import (
+    LockData,
+    Locked,
+    PlatformLock,
+    dump_lock,
+    lock_path,
+    read_lock,
+)
 from factory.platforms import Platform
 from factory.profile.model import Profile
-from factory.quoting import yamltext
 
-LOCK_VERSION = 1
-LOCK_SUFFIX = ".lock.yaml"
+# the lock commands and tests import the file's names from here too
+__all__ = [
+    "LockData",
+    "Locked",
+    "PlatformLock",
+    "channel_labels",
+    "channel_priority",
+    "dump_lock",
+    "inputs_sha256",
+    "lock_path",
+    "lock_warnings",
+    "pins",
+    "platform_inputs",
+    "read_lock",
+    "require_fresh",
+    "stale_platforms",
+    "usable_lock",
+    "virtual_packages",
+]
+
 
 # What the solve assumes about target machines unless told otherwise: the oldest systems
 # the big channels still build for. A profile's install-time virtual_specs (`__glibc >=2.28`)
@@ -41,45 +64,6 @@ ARCHSPEC_BUILD = {
     Platform.osx_arm64: "arm64",
     Platform.win_64: "x86_64",
 }
-
-
-@dataclass(frozen=True, order=True)
-class Locked:
-    """One package record, exactly as solved (channel is the clean URL, never a token)."""
-
-    name: str
-    version: str
-    build: str
-    channel: str
-    subdir: str
-    file: str
-    sha256: str
-    md5: str
-    size: int
-    license: str | None = None
-
-    @property
-    def url(self) -> str:
-        return f"{self.channel}/{self.subdir}/{self.file}"
-
-
-@dataclass
-class PlatformLock:
-    specs: list[str]
-    virtual_packages: list[str]  # name=version=build
-    inputs_sha256: str
-    packages: list[Locked] = field(default_factory=list)
-
-
-@dataclass
-class LockData:
-    channels: list[str]
-    channel_priority: str
-    platforms: dict[str, PlatformLock] = field(default_factory=dict)
-
-
-def lock_path(profile_file: Path) -> Path:
-    return profile_file.with_name(profile_file.name.removesuffix(".yaml") + LOCK_SUFFIX)
 
 
 def channel_priority(profile: Profile) -> str:
@@ -139,79 +123,7 @@ def stale_platforms(profile: Profile, lock: LockData, platforms: list[Platform])
     return out
 
 
-# --- reading and writing --------------------------------------------------------------
-
-
-def dump_lock(lock: LockData, profile_file: Path) -> str:
-    lines = [
-        f"# Lock for {profile_file.name}, made by `installer-factory lock`: review its diff and",
-        "# commit it beside the profile. render and build pin exactly these records.",
-        f"version: {LOCK_VERSION}",
-        f"channel_priority: {lock.channel_priority}",
-        "channels:",
-        *(f"  - {yamltext.scalar(c)}" for c in lock.channels),
-        "platforms:",
-    ]
-    for name in sorted(lock.platforms):
-        entry = lock.platforms[name]
-        lines += [
-            f"  {name}:",
-            f"    inputs_sha256: {entry.inputs_sha256}",
-            "    specs:",
-            *(f"      - {yamltext.scalar(s)}" for s in entry.specs),
-            "    virtual_packages:",
-            *(f"      - {yamltext.scalar(v)}" for v in entry.virtual_packages),
-            "    packages:",
-        ]
-        for record in sorted(entry.packages):
-            fields = ", ".join(
-                f"{key}: {yamltext.scalar(value)}"
-                for key, value in asdict(record).items()
-                if value is not None
-            )
-            lines.append(f"      - {{{fields}}}")
-    return "\n".join(lines) + "\n"
-
-
-def read_lock(path: Path) -> LockData | None:
-    """The lock at `path`, None when there is none; InputError when it is unreadable."""
-    from ruamel.yaml import YAML
-
-    if not path.is_file():
-        return None
-    shown = display_path(path)
-    try:
-        data = YAML(typ="safe").load(path.read_text(encoding="utf-8"))
-        if not isinstance(data, dict) or data.get("version") != LOCK_VERSION:
-            raise ValueError(f"not a version {LOCK_VERSION} lock file")
-        platforms = {}
-        for name, entry in (data.get("platforms") or {}).items():
-            Platform(name)
-            platforms[name] = PlatformLock(
-                specs=[str(s) for s in entry["specs"]],
-                virtual_packages=[str(v) for v in entry["virtual_packages"]],
-                inputs_sha256=str(entry["inputs_sha256"]),
-                packages=[_record(p) for p in entry.get("packages") or []],
-            )
-        return LockData(
-            channels=[str(c) for c in data["channels"]],
-            channel_priority=str(data["channel_priority"]),
-            platforms=platforms,
-        )
-    except Exception as exc:  # any shape problem: one clear line, never a traceback
-        message = f"{shown}: unreadable lock file ({exc}); run `installer-factory lock`"
-        raise InputError(message) from None
-
-
-def _record(item: Any) -> Locked:
-    values = {k: item[k] for k in Locked.__dataclass_fields__ if k in item}
-    values["version"] = str(values["version"])
-    values["build"] = str(values["build"])
-    values["size"] = int(values["size"])
-    return Locked(**values)
-
-
-def pins(records: list[Locked], labels: dict[str, str]) -> list[str]:
+def pins(records: Sequence[Locked], labels: dict[str, str]) -> list[str]:
     """Exact match specs for constructor: `channel::name==version=build`, one per record.
     `labels` maps a record's channel URL back to the profile's own name for it."""
     return [
@@ -232,18 +144,23 @@ def usable_lock(
 ) -> LockData | None:
     """The profile's lock for rendering, None when it has none. A lock made from other
     inputs than the profile's is an error unless `allow_stale`."""
-    path = lock_path(file)
-    lock = read_lock(path)
-    if lock is None:
-        return None
+    lock = read_lock(lock_path(file))
+    if lock is not None:
+        require_fresh(file, profile, lock, platforms, allow_stale)
+    return lock
+
+
+def require_fresh(
+    file: Path, profile: Profile, lock: LockData, platforms: list[Platform], allow_stale: bool
+) -> None:
+    """InputError when `lock` is stale for any of `platforms`, unless `allow_stale`."""
     stale = stale_platforms(profile, lock, platforms)
     if stale and not allow_stale:
         raise InputError(
-            f"{display_path(path)}: stale for {', '.join(stale)}: the profile changed after "
-            f"locking; run `installer-factory lock {display_path(file)}` (or pass "
-            "--allow-stale to build from the old lock)"
+            f"{display_path(lock_path(file))}: stale for {', '.join(stale)}: the profile "
+            f"changed after locking; run `installer-factory lock {display_path(file)}` (or "
+            "pass --allow-stale to build from the old lock)"
         )
-    return lock
 
 
 def lock_warnings(file: Path, profile: Profile, where: Any) -> list[Any]:

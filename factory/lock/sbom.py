@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Sequence
 from typing import Any
 from urllib.parse import quote
 
-from factory.lock.lockfile import Locked
+from factory.formats.base import json_text
+from factory.formats.lock_file import Locked
 from factory.version import __version__
 
 SPEC_VERSION = "1.5"
@@ -30,7 +32,7 @@ def purl(record: Locked) -> str:
     return f"pkg:conda/{quote(record.name)}@{quote(record.version)}?{query}"
 
 
-def cyclonedx(name: str, version: str, platform: str, records: list[Locked]) -> dict[str, Any]:
+def cyclonedx(name: str, version: str, platform: str, records: Sequence[Locked]) -> dict[str, Any]:
     components = []
     for record in sorted(records):
         component: dict[str, Any] = {
@@ -80,5 +82,5 @@ def _hashes(record: Locked) -> list[dict[str, str]]:
     return [{"alg": "SHA-256", "content": record.sha256}, {"alg": "MD5", "content": record.md5}]
 
 
-def sbom_text(name: str, version: str, platform: str, records: list[Locked]) -> str:
-    return json.dumps(cyclonedx(name, version, platform, records), indent=2, sort_keys=True) + "\n"
+def sbom_text(name: str, version: str, platform: str, records: Sequence[Locked]) -> str:
+    return json_text(cyclonedx(name, version, platform, records))

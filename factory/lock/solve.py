@@ -12,13 +12,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from factory.errors import FactoryError, InputError
-from factory.lock.lockfile import (
-    LockData,
-    Locked,
-    PlatformLock,
-    channel_priority,
-    platform_inputs,
-)
+from factory.formats.lock_file import LockData, Locked, PlatformLock
+from factory.lock.lockfile import channel_priority, platform_inputs
 from factory.lock.repodata import Fetcher
 from factory.platforms import Platform
 from factory.profile.channels import channel_urls
@@ -184,10 +179,10 @@ def _lock(
 ) -> LockRun:
     profile = loaded.profile
     channels, priority = sources.channels, channel_priority(profile)
-    new = LockData(channels=channels, channel_priority=priority)
+    entries: dict[str, PlatformLock] = {}
     if previous is not None and previous.channels == channels:
         keep = {p: e for p, e in previous.platforms.items() if Platform(p) in profile.platforms}
-        new.platforms.update(keep)
+        entries.update(keep)
     jobs = []
     for platform in platforms:
         entry = platform_inputs(profile, platform, virtual_overrides)
@@ -218,11 +213,12 @@ def _lock(
         if isinstance(result, BaseException):
             failures.append(f"{platform.value}: {_explain(result)}")
             continue
-        entry.packages = sorted(to_locked(r) for r in result)
-        new.platforms[platform.value] = entry
+        packages = sorted(to_locked(r) for r in result)
+        entries[platform.value] = entry.model_copy(update={"packages": packages})
     if failures:
         hint = f"`installer-factory doctor {loaded.file.name}` explains which specs conflict"
         raise SolveFailed("cannot solve\n" + "\n".join(failures) + f"\n{hint}")
+    new = LockData(channels=channels, channel_priority=priority, platforms=entries)
     changes = diff(previous, new) if previous is not None else diff(None, new)
     return LockRun(lock=new, changes=changes, solved=[p.value for p in platforms])
 

@@ -22,7 +22,8 @@ from factory.leaks.shapes import looks_like_token
 from factory.profile.diagnostics import data_path, format_path, problems_from_validation
 from factory.profile.layering import Layered, load_layered
 from factory.profile.model import Profile
-from factory.profile.rules import Finding, Sources, check
+from factory.profile.rules import Finding, check
+from factory.profile.sources import ProfileSources, read_sources
 from factory.profile.yamlfile import Path_
 
 ABSTRACT_PLACEHOLDERS = {"name": "abstract-base", "version": "0"}
@@ -34,7 +35,7 @@ class LoadedProfile:
     file: Path
     layered: Layered
     profile: Profile
-    sources: Sources
+    sources: ProfileSources  # the files it names, read once
     problems: list[Problem]  # warnings only, once loading succeeded
 
     @property
@@ -63,15 +64,16 @@ def load_profile(file: Path, *, search_paths: Iterable[Path] = ()) -> LoadedProf
             candidate = layered.source_file(path).parent / candidate
         return Path(os.path.normpath(candidate))
 
-    sources = Sources.create(resolve)
-    if profile is not None:
-        problems += [
-            Problem(layered.location(f.path), format_path(f.path), f.message, f.severity)
-            for f in check(profile, sources)
-            # from a salvaged profile, only errors away from what was set aside are news
-            if not set_aside or (f.severity == "error" and not _touches(f, set_aside))
-        ]
-    if profile is None or any(p.severity == "error" for p in problems):
+    if profile is None:
+        raise ProfileInvalid(problems)
+    sources = read_sources(profile, resolve)
+    problems += [
+        Problem(layered.location(f.path), format_path(f.path), f.message, f.severity)
+        for f in check(profile, sources)
+        # from a salvaged profile, only errors away from what was set aside are news
+        if not set_aside or (f.severity == "error" and not _touches(f, set_aside))
+    ]
+    if any(p.severity == "error" for p in problems):
         raise ProfileInvalid(problems)
     return LoadedProfile(file, layered, profile, sources, sorted(problems))
 

@@ -1,22 +1,24 @@
 """Cross-key rules: what constructor only finds out 30 minutes into a build, checked up front.
 
-Each rule is a small function yielding `Finding`s with the key path to blame; validate.py
+Each rule is a small function yielding `Finding`s with the key path to blame; load.py
 turns paths into file:line:column. Rules that need files (licence, images, certificates)
-read them through the `Sources` passed in, so the render step reuses what was read here.
+check them as `load_profile` read them (`ProfileSources`); they read nothing themselves.
+
+This module is long because it holds every rule, each a short function of its own, listed
+in RULES at the end: one file shows everything checked beyond the model's own types.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 
 from factory.errors import UnsafeValue, display_path
 from factory.platforms import OS, Platform
 from factory.profile import channels as ch
-from factory.profile.certificates import Certificate, read_certificate_file
 from factory.profile.model import Profile
+from factory.profile.sources import ProfileSources
 from factory.quoting.shells import cmd_arg
 
 
@@ -25,18 +27,6 @@ class Finding:
     path: tuple[str | int, ...]
     message: str
     severity: str = "error"
-
-
-@dataclass
-class Sources:
-    """Files a profile names, resolved against the file that named them."""
-
-    resolve: Callable[[tuple[str | int, ...], str], Path]
-    certificates: list[Certificate]
-
-    @classmethod
-    def create(cls, resolve: Callable[[tuple[str | int, ...], str], Path]) -> Sources:
-        return cls(resolve=resolve, certificates=[])
 
 
 _NAME = re.compile(r"^(?:[^:\s]+::)?([A-Za-z0-9_][A-Za-z0-9_.\-]*)")
@@ -83,12 +73,12 @@ def _unix(profile: Profile) -> list[Platform]:
 # --- the rules --------------------------------------------------------------------------
 
 
-def version_present(profile: Profile, sources: Sources) -> Iterator[Finding]:
+def version_present(profile: Profile, sources: ProfileSources) -> Iterator[Finding]:
     if profile.version is None and profile.release is None:
         yield Finding(("version",), "set `version`, or `release` to derive it")
 
 
-def lists_unique(profile: Profile, sources: Sources) -> Iterator[Finding]:
+def lists_unique(profile: Profile, sources: ProfileSources) -> Iterator[Finding]:
     lists: list[tuple[tuple[str | int, ...], list[str]]] = [
         (("platforms",), [p.value for p in profile.platforms])
     ]
@@ -99,7 +89,7 @@ def lists_unique(profile: Profile, sources: Sources) -> Iterator[Finding]:
                 yield Finding((*path, index), f"{item} is listed twice")
 
 
-def channels_present(profile: Profile, sources: Sources) -> Iterator[Finding]:
+def channels_present(profile: Profile, sources: ProfileSources) -> Iterator[Finding]:
     if not profile.channels and not profile.channels_remap:
         yield Finding(
             ("channels",),
@@ -108,7 +98,7 @@ def channels_present(profile: Profile, sources: Sources) -> Iterator[Finding]:
         )
 
 
-def remap_unique(profile: Profile, sources: Sources) -> Iterator[Finding]:
+def remap_unique(profile: Profile, sources: ProfileSources) -> Iterator[Finding]:
     seen: dict[str, int] = {}
     for index, entry in enumerate(profile.channels_remap):
         key = ch.normalize(entry.src)
@@ -120,7 +110,7 @@ def remap_unique(profile: Profile, sources: Sources) -> Iterator[Finding]:
         seen.setdefault(key, index)
 
 
-def condarc_uses_dest(profile: Profile, sources: Sources) -> Iterator[Finding]:
+def condarc_uses_dest(profile: Profile, sources: ProfileSources) -> Iterator[Finding]:
     sources_ = {ch.normalize(r.src): r.dest for r in profile.channels_remap}
     rc = profile.condarc
     for key in ("channels", "default_channels", "allowlist_channels"):
@@ -143,7 +133,7 @@ def condarc_uses_dest(profile: Profile, sources: Sources) -> Iterator[Finding]:
         yield Finding(("condarc", "channels"), "installed conda would have no channels", "warning")
 
 
-def ssl_settings(profile: Profile, sources: Sources) -> Iterator[Finding]:
+def ssl_settings(profile: Profile, sources: ProfileSources) -> Iterator[Finding]:
     if profile.condarc.ssl_verify == "ca_bundle" and not profile.ca_certs:
         yield Finding(("condarc", "ssl_verify"), "ca_bundle needs at least one entry in ca_certs")
     psm = profile.auth.psm
@@ -159,7 +149,7 @@ def ssl_settings(profile: Profile, sources: Sources) -> Iterator[Finding]:
         )
 
 
-def truststore(profile: Profile, sources: Sources) -> Iterator[Finding]:
+def truststore(profile: Profile, sources: ProfileSources) -> Iterator[Finding]:
     if profile.condarc.ssl_verify != "truststore":
         return
     for platform in profile.platforms:
@@ -171,7 +161,7 @@ def truststore(profile: Profile, sources: Sources) -> Iterator[Finding]:
             return
 
 
-def conda_for_post_install(profile: Profile, sources: Sources) -> Iterator[Finding]:
+def conda_for_post_install(profile: Profile, sources: ProfileSources) -> Iterator[Finding]:
     """The post-install script calls the installed conda; auth also needs conda-repo-cli."""
     for platform in profile.platforms:
         if profile.auth.psm is not None:
@@ -200,7 +190,7 @@ def conda_for_post_install(profile: Profile, sources: Sources) -> Iterator[Findi
             return
 
 
-def initialize_conda(profile: Profile, sources: Sources) -> Iterator[Finding]:
+def initialize_conda(profile: Profile, sources: ProfileSources) -> Iterator[Finding]:
     mode = profile.install.initialize_conda
     if not mode:
         return
@@ -219,7 +209,7 @@ def initialize_conda(profile: Profile, sources: Sources) -> Iterator[Finding]:
             return
 
 
-def path_spaces(profile: Profile, sources: Sources) -> Iterator[Finding]:
+def path_spaces(profile: Profile, sources: ProfileSources) -> Iterator[Finding]:
     install = profile.install
     if not install.check_path_spaces and any(
         _has_package(profile, p, "conda") for p in _unix(profile)
@@ -240,7 +230,7 @@ def path_spaces(profile: Profile, sources: Sources) -> Iterator[Finding]:
                 )
 
 
-def pkg_domains(profile: Profile, sources: Sources) -> Iterator[Finding]:
+def pkg_domains(profile: Profile, sources: ProfileSources) -> Iterator[Finding]:
     domains = profile.install.pkg_domains
     if domains and domains.enable_localSystem and not profile.install.default_location_pkg:
         yield Finding(
@@ -250,14 +240,14 @@ def pkg_domains(profile: Profile, sources: Sources) -> Iterator[Finding]:
         )
 
 
-def batch_mode_license(profile: Profile, sources: Sources) -> Iterator[Finding]:
+def batch_mode_license(profile: Profile, sources: ProfileSources) -> Iterator[Finding]:
     if profile.install.batch_mode and profile.license_file and _sh_platforms(profile):
         yield Finding(
             ("install", "batch_mode"), "a .sh installer cannot combine batch_mode with license_file"
         )
 
 
-def packages_consistent(profile: Profile, sources: Sources) -> Iterator[Finding]:
+def packages_consistent(profile: Profile, sources: ProfileSources) -> Iterator[Finding]:
     found: dict[tuple[str | int, ...], Finding] = {}  # common groups repeat per platform
     for platform in profile.platforms:
         first: dict[str, str] = {}
@@ -298,7 +288,7 @@ def _group_path(label: str) -> tuple[str, ...]:
     return ("packages", "specs", label)
 
 
-def signing(profile: Profile, sources: Sources) -> Iterator[Finding]:
+def signing(profile: Profile, sources: ProfileSources) -> Iterator[Finding]:
     win = profile.signing.windows
     if win and win.tool == "signtool" and not win.certificate:
         yield Finding(
@@ -306,44 +296,30 @@ def signing(profile: Profile, sources: Sources) -> Iterator[Finding]:
         )
 
 
-def files_exist(profile: Profile, sources: Sources) -> Iterator[Finding]:
-    named: list[tuple[tuple[str | int, ...], str]] = []
-    if profile.license_file:
-        named.append((("license_file",), profile.license_file))
-    for key in ("welcome", "header", "icon"):
-        value = getattr(profile.images, key)
-        if value:
-            named.append((("images", key), value))
-    for path, value in named:
-        file = sources.resolve(path, value)
-        if not file.is_file():
-            yield Finding(path, f"file not found: {display_path(file)}")
-    if profile.license_file and _sh_platforms(profile):
-        file = sources.resolve(("license_file",), profile.license_file)
-        if file.is_file() and not file.read_bytes().isascii():
-            yield Finding(
-                ("license_file",),
-                "a .sh installer shows the licence as plain ASCII "
-                "text; this file has other characters",
-            )
+def files_exist(profile: Profile, sources: ProfileSources) -> Iterator[Finding]:
+    for named in (sources.license, *sources.images.values()):
+        if named is not None and named.problem:
+            yield Finding(named.key, named.problem)
+    text = sources.license.data if sources.license is not None else None
+    if text is not None and _sh_platforms(profile) and not text.isascii():
+        yield Finding(
+            ("license_file",),
+            "a .sh installer shows the licence as plain ASCII text; this file has other characters",
+        )
 
 
-def ca_certificates(profile: Profile, sources: Sources) -> Iterator[Finding]:
-    for name in sorted(profile.ca_certs):
-        path = ("ca_certs", name)
-        file = sources.resolve(path, profile.ca_certs[name])
-        if not file.is_file():
-            yield Finding(path, f"file not found: {display_path(file)}")
+def ca_certificates(profile: Profile, sources: ProfileSources) -> Iterator[Finding]:
+    for file in sources.certificate_files:
+        if file.check is None:
+            yield Finding(file.key, f"file not found: {display_path(file.path)}")
             continue
-        result = read_certificate_file(name, file)
-        for message in result.errors:
-            yield Finding(path, message)
-        for message in result.warnings:
-            yield Finding(path, message, "warning")
-        sources.certificates.extend(result.certificates)
+        for message in file.check.errors:
+            yield Finding(file.key, message)
+        for message in file.check.warnings:
+            yield Finding(file.key, message, "warning")
 
 
-def cmd_safe_values(profile: Profile, sources: Sources) -> Iterator[Finding]:
+def cmd_safe_values(profile: Profile, sources: ProfileSources) -> Iterator[Finding]:
     """Values that reach post_install.bat must be sayable in cmd.exe."""
     if Platform.win_64 not in profile.platforms or profile.auth.psm is None:
         return
@@ -357,7 +333,7 @@ def cmd_safe_values(profile: Profile, sources: Sources) -> Iterator[Finding]:
             yield Finding(path, f"cannot be passed safely to the Windows post-install: {exc}")
 
 
-def installed_tokens(profile: Profile, sources: Sources) -> Iterator[Finding]:
+def installed_tokens(profile: Profile, sources: ProfileSources) -> Iterator[Finding]:
     """One installed token per repository URL, and a deploy-time source on every OS."""
     seen: dict[str, str] = {}
     for name, token in profile.tokens.items():
@@ -387,7 +363,7 @@ def installed_tokens(profile: Profile, sources: Sources) -> Iterator[Finding]:
             )
 
 
-def deploy_kit(profile: Profile, sources: Sources) -> Iterator[Finding]:
+def deploy_kit(profile: Profile, sources: ProfileSources) -> Iterator[Finding]:
     """What the deployment wrappers need to know, and what the installers would refuse."""
     deploy = profile.deploy
     if deploy is None or profile.abstract:  # a base leaves prefixes to the use cases
@@ -477,5 +453,5 @@ RULES = (
 )
 
 
-def check(profile: Profile, sources: Sources) -> list[Finding]:
+def check(profile: Profile, sources: ProfileSources) -> list[Finding]:
     return [finding for rule in RULES for finding in rule(profile, sources)]

@@ -4,8 +4,9 @@ against the full model by `validate`."""
 
 from __future__ import annotations
 
-import json
 from typing import Any
+
+from factory.formats.base import json_text
 
 SCHEMA_URL = "https://json-schema.org/draft/2020-12/schema"
 
@@ -29,4 +30,4 @@ def _relax(node: Any) -> None:
 
 
 def schema_text() -> str:
-    return json.dumps(layer_schema(), indent=2, sort_keys=True) + "\n"
+    return json_text(layer_schema())

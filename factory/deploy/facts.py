@@ -1,0 +1,96 @@
+"""A profile's deployment facts for one platform: deploy.json and installer.json.
+
+Render writes both into the project (factory.render.plan asks for them). `deploy.json`
+holds what a kit needs besides the installer (prefixes, silent options, registry key,
+receipts, what a good install holds); `installer.json` (name, version, platform) is
+installed so a wrapper can check the version it finds. The shapes are declared in
+factory.formats; here they are filled in from the profile.
+"""
+
+from __future__ import annotations
+
+from factory.formats.deploy_facts import DeployFacts, PkgFacts, UnixFacts, WindowsFacts
+from factory.formats.installer_marker import InstallerMarker
+from factory.platforms import BINSTAR_RELPATH, CA_BUNDLE_RELPATH, MARKER_RELPATH, OS, Platform
+from factory.profile.model import Profile
+
+
+def installer_marker(profile: Profile, platform: Platform) -> InstallerMarker:
+    return InstallerMarker(name=profile.name, version=profile.installer_version, platform=platform)
+
+
+def uninstall_name(profile: Profile) -> str | None:
+    """The Windows registry key name; side-by-side releases need one each."""
+    name = profile.install.uninstall_name
+    deploy = profile.deploy
+    if name and deploy is not None and deploy.upgrade == "side_by_side":
+        return f"{name} {profile.installer_version}"
+    return name
+
+
+def deploy_facts(profile: Profile, platform: Platform, ca_bundle: bool) -> DeployFacts:
+    """Everything a kit needs besides the built installer itself."""
+    deploy = profile.deploy
+    assert deploy is not None
+    version = profile.installer_version
+    os_ = platform.os
+    sep = platform.facts.sep
+    expected = [".condarc", sep.join(MARKER_RELPATH)]
+    if ca_bundle:
+        expected.append(sep.join(CA_BUNDLE_RELPATH))
+    if any(t.install != "none" for t in profile.tokens.values()):
+        expected.append(sep.join((*BINSTAR_RELPATH, "data")))
+    suffix = f"-{version}" if deploy.upgrade == "side_by_side" else ""
+    windows = unix = pkg = None
+    if os_ is OS.win and deploy.windows is not None:
+        win = deploy.windows
+        options = [f"/InstallationType={win.install_type}"]
+        if profile.install.register_python:
+            options.append(f"/RegisterPython={int(win.register_python)}")
+        if profile.install.initialize_conda:
+            options.append(f"/AddToPath={int(win.add_to_path)}")
+        key_name = uninstall_name(profile)
+        windows = WindowsFacts(
+            prefix=win.prefix + suffix,
+            install_type=win.install_type,
+            options=options,
+            uninstaller=f"Uninstall-{profile.name}.exe",
+            hive="HKLM" if win.install_type == "AllUsers" else "HKCU",
+            registry_key=f"SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Uninstall\\{key_name}",
+            log_dir=f"%ProgramData%\\{deploy.org}\\installer-logs",
+        )
+    if os_ is not OS.win and deploy.unix is not None:
+        unix = UnixFacts(
+            prefix=deploy.unix.prefix + suffix,
+            log_dir=(
+                f"/Library/Logs/{deploy.org}/installer-logs"
+                if os_ is OS.osx
+                else f"/var/log/{deploy.org}/installer-logs"
+            ),
+        )
+    if os_ is OS.osx:
+        install = profile.install
+        identifier = install.reverse_domain_identifier or "io.continuum"
+        pkg_dir = (install.pkg_name or profile.name).lower()
+        location = (install.default_location_pkg or "").strip("/")
+        pkg = PkgFacts(
+            prefix="/" + "/".join(p for p in (location, pkg_dir) if p),
+            receipt=f"{identifier}.pkg.prepare_installation",
+            receipts_prefix=f"{identifier}.pkg.",
+            log_dir=f"/Library/Logs/{deploy.org}/installer-logs",
+        )
+    return DeployFacts(
+        name=profile.name,
+        version=version,
+        platform=platform,
+        os=os_,
+        company=profile.company,
+        org=deploy.org,
+        upgrade=deploy.upgrade,
+        conda=platform.facts.conda_relpath,
+        marker=sep.join(MARKER_RELPATH),
+        expected=expected,
+        windows=windows,
+        unix=unix,
+        pkg=pkg,
+    )

@@ -1,0 +1,62 @@
+"""deploy.json: what a deployment kit needs besides the built installer itself.
+
+Render computes the facts from the profile (factory.deploy.facts) and writes them into
+the project; after a build, the kit (factory.deploy.kit) and manifest.json are made from
+this file alone. The kit's templates get `DeployFacts.data()` as their context.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import Field
+
+from factory.formats.base import JsonFile, StrictModel
+from factory.platforms import OS, Platform
+
+
+class WindowsFacts(StrictModel):
+    prefix: str
+    install_type: Literal["AllUsers", "JustMe"]
+    options: list[str] = Field(description="/D= is added last, unquoted, by the wrapper.")
+    uninstaller: str
+    hive: Literal["HKLM", "HKCU"]
+    registry_key: str
+    log_dir: str
+
+
+class UnixFacts(StrictModel):
+    prefix: str
+    log_dir: str
+
+
+class PkgFacts(StrictModel):
+    prefix: str
+    receipt: str
+    receipts_prefix: str
+    log_dir: str
+
+
+_SECTIONS = ("windows", "unix", "pkg")
+
+
+class DeployFacts(JsonFile):
+    generator: Literal["installer-factory"] = "installer-factory"
+    name: str
+    version: str
+    platform: Platform
+    os: OS
+    company: str | None
+    org: str
+    upgrade: Literal["replace", "side_by_side"]
+    conda: str = Field(description="The installed conda, relative to the prefix.")
+    marker: str = Field(description="installer.json, relative to the prefix.")
+    expected: list[str] = Field(description="What a good install holds, relative paths.")
+    windows: WindowsFacts | None = None
+    unix: UnixFacts | None = None
+    pkg: PkgFacts | None = None
+
+    def data(self) -> dict[str, Any]:
+        # a section that does not apply is left out rather than null
+        omit = {key for key in _SECTIONS if getattr(self, key) is None}
+        return self.model_dump(mode="json", exclude=omit)
