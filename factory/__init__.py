@@ -31,6 +31,7 @@ _API: dict[str, str] = {
     "stamp": "factory.profile.release",
     "load_settings": "factory.profile.user_config",
     # rendering: one constructor project per (profile, platform), and writing it
+    "plan_project": "factory.render.plan",
     "render_project": "factory.render.project",
     "RenderedProject": "factory.render.project",
     "write_projects": "factory.output.staged",
@@ -42,7 +43,6 @@ _API: dict[str, str] = {
     "sbom_text": "factory.lock.sbom",
     "Fetcher": "factory.lock.repodata",
     # builds
-    "build_one": "factory.build.job",
     "run_builds": "factory.build.run",
     "report_builds": "factory.build.run",
     "rehash": "factory.build.rehash",

@@ -1,9 +1,10 @@
 """Helpers for the tests that run generated post-install scripts for real.
 
 A profile is written from a `Spec` (what the test means), loaded and rendered in memory
-with the product's own entry points, and its post-install script runs in a fake install
-prefix whose `conda` only records its arguments. The calls a spec should produce are
-worked out here from the spec alone, never from the renderer's output.
+with the product's own entry points, and installed by tests/fake_install.py into a prefix
+whose `conda` only records its arguments. The calls a spec should produce, and the files
+its installation holds, are worked out here from the spec alone, never from the
+renderer's output.
 
 Both `conda` stand-ins (POSIX sh below, tests/recorder/conda_recorder.c for Windows) write
 one line per call: each argument as hex followed by "00". Any byte string round-trips
@@ -21,7 +22,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from conftest import REPO
+from conftest import REPO, write_tree
 from hypothesis import strategies as st
 
 from factory.platforms import Platform
@@ -109,16 +110,36 @@ def yaml_text(value: object) -> str:
 
 
 def write_profile(directory: Path, spec: Spec, cert: bytes) -> Path:
-    directory.mkdir(parents=True, exist_ok=True)
-    (directory / CERT_FILE).write_bytes(cert)
-    path = directory / "profile.yaml"
-    path.write_text(yaml_text(spec.data()) + "\n", encoding="utf-8")
-    return path
+    write_tree(directory, {CERT_FILE: cert, "profile.yaml": yaml_text(spec.data()) + "\n"})
+    return directory / "profile.yaml"
 
 
 def render(profile: Path, platform: Platform) -> RenderedProject:
     """The product's own path: load and check the profile, then render one platform."""
     return render_project(load_profile(profile), platform)
+
+
+# Where each installer type keeps its post-install script (constructor's names).
+SCRIPT_IN_PREFIX = {
+    "SH": "pkgs/post_install.sh",
+    "PKG": "pkgs/user_post_install",
+    "EXE": "pkgs/post_install.bat",
+}
+
+
+def expected_files(spec: Spec, kind: str, conda: bool = True, marker: bool = False) -> list[str]:
+    """What an installation of `kind` holds before its post-install step: conda (its
+    package's, unless left out), .condarc (README: always shipped), the script, and under
+    etc/installer-factory (README) the CA bundle when the profile has certificates and the
+    version marker when it has a deploy section."""
+    files = [".condarc", SCRIPT_IN_PREFIX[kind]]
+    if conda:
+        files.append("Scripts/conda.exe" if kind == "EXE" else "bin/conda")
+    if spec.ca_certs:
+        files.append("/".join(BUNDLE_PARTS))
+    if marker:
+        files.append("etc/installer-factory/installer.json")
+    return sorted(files)
 
 
 def expected_calls(spec: Spec, prefix: str, sep: str) -> list[list[str]]:
@@ -149,7 +170,7 @@ def expected_calls(spec: Spec, prefix: str, sep: str) -> list[list[str]]:
     return calls
 
 
-# --- the fake installation --------------------------------------------------------------
+# --- the recording conda ---------------------------------------------------------------
 
 # Same log format as tests/recorder/conda_recorder.c; the call number is the line count.
 RECORDING_CONDA_SH = r"""#!/bin/sh
@@ -174,66 +195,6 @@ def read_log(log: Path, encoding: str = "utf-8") -> list[list[str]]:
     return calls
 
 
-@dataclass
-class Install:
-    """A fake install prefix plus the recorder's log and an empty working directory."""
-
-    prefix: Path
-    log: Path
-    cwd: Path
-
-    def calls(self, encoding: str = "utf-8") -> list[list[str]]:
-        return read_log(self.log, encoding)
-
-    def stray_files(self) -> list[str]:
-        """Anything the script created: a mis-quoted `>` or `$(...)` leaves a file behind."""
-        return sorted(str(p.relative_to(self.cwd)) for p in self.cwd.rglob("*"))
-
-
-def make_install(
-    root: Path,
-    project: RenderedProject,
-    *,
-    prefix_name: str = "prefix",
-    conda: bool = True,
-    bundle: bool = True,
-    recorder_exe: Path | None = None,
-) -> Install:
-    """Lay out what constructor leaves before the post-install step: conda, .condarc, the
-    CA bundle from extra_files. Windows gets the compiled recorder as Scripts/conda.exe."""
-    prefix = root / prefix_name
-    prefix.mkdir(parents=True)
-    (prefix / ".condarc").write_text("channels: [conda-forge]\n")
-    if conda:
-        if recorder_exe is not None:
-            (prefix / "Scripts").mkdir()
-            shutil.copy2(recorder_exe, prefix / "Scripts" / "conda.exe")
-        else:
-            (prefix / "bin").mkdir()
-            (prefix / "bin" / "conda").write_text(RECORDING_CONDA_SH)
-            (prefix / "bin" / "conda").chmod(0o755)
-    if bundle and "ca-bundle.pem" in project.files:
-        target = prefix.joinpath(*BUNDLE_PARTS)
-        target.parent.mkdir(parents=True)
-        target.write_bytes(project.files["ca-bundle.pem"])
-    cwd = root / "cwd"
-    cwd.mkdir()
-    return Install(prefix=prefix, log=root / "calls.log", cwd=cwd)
-
-
-def installer_env(spec: Spec, prefix: str, platform: Platform) -> dict[str, str]:
-    """The variables constructor gives a post-install script."""
-    kind = {"linux": "SH", "osx": "PKG", "win": "EXE"}[platform.os.value]
-    return {
-        "PREFIX": prefix,
-        "INSTALLER_NAME": spec.name,
-        "INSTALLER_VER": spec.version,
-        "INSTALLER_PLAT": platform.value,
-        "INSTALLER_TYPE": kind,
-        "INSTALLER_UNATTENDED": "1",
-    }
-
-
 def base_env() -> dict[str, str]:
     """A small, predictable environment: nothing from the developer's shell leaks in."""
     return {
@@ -255,10 +216,6 @@ def run_sh(
         timeout=TIMEOUT,
         check=False,
     )
-
-
-def shellcheck_missing() -> str | None:
-    return None if shutil.which("shellcheck") else "shellcheck is not installed"
 
 
 def shellcheck(script: Path, *exclude: str) -> subprocess.CompletedProcess[str]:
@@ -466,12 +423,22 @@ HOSTILE_PIECES: tuple[str, ...] = (
 )
 
 
-def hostile_text(*, ascii_only: bool, whitespace: bool = True) -> st.SearchStrategy[str]:
-    """Printable text (tab allowed) built mostly from HOSTILE_PIECES."""
-    chars = st.characters(
-        blacklist_categories=("Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp", "Zs"),
-        max_codepoint=0x7E if ascii_only else None,
-    )
+def hostile_text(
+    *, ascii_only: bool, whitespace: bool = True, printable: bool = True
+) -> st.SearchStrategy[str]:
+    """Text built mostly from HOSTILE_PIECES: printable (tab allowed), or with
+    `printable=False` any character but NUL and surrogates."""
+    if printable:
+        chars = st.characters(
+            blacklist_categories=("Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp", "Zs"),
+            max_codepoint=0x7E if ascii_only else None,
+        )
+    else:
+        chars = st.characters(
+            blacklist_categories=("Cs",),
+            blacklist_characters="\0",
+            max_codepoint=0x7F if ascii_only else None,
+        )
     pieces = [p for p in HOSTILE_PIECES if whitespace or not any(c.isspace() for c in p)]
     parts = st.one_of(st.sampled_from(pieces), chars)
     return st.lists(parts, max_size=12).map("".join)

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-from conftest import MINIMAL, CliResult, make_certificate
+from conftest import MINIMAL, CliResult, make_certificate, read_tree, write_tree
 
 from factory.profile.model import Install, Profile
 
@@ -907,22 +907,12 @@ packages:
 ]
 
 
-def _place(tmp_path: Path, write: Write, files: Mapping[str, str | bytes]) -> None:
-    for name, content in files.items():
-        if isinstance(content, bytes):
-            target = tmp_path / name
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(content)
-        else:
-            write(name, content)
-
-
-def _tree(root: Path) -> dict[str, bytes | None]:
-    """Every path below root with its bytes (None for directories)."""
-    return {
-        str(p.relative_to(root)): (p.read_bytes() if p.is_file() else None)
-        for p in sorted(root.rglob("*"))
+def _place(tmp_path: Path, files: Mapping[str, str | bytes]) -> None:
+    """The case's files; text dedented, as the `write` fixture does."""
+    dedented = {
+        k: v if isinstance(v, bytes) else textwrap.dedent(v).lstrip("\n") for k, v in files.items()
     }
+    write_tree(tmp_path, dedented)
 
 
 def test_the_table_is_big_and_distinct() -> None:
@@ -940,9 +930,9 @@ def test_bad_profile_is_reported_where_it_is(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.chdir(tmp_path)
-    _place(tmp_path, write, case.files)
+    _place(tmp_path, case.files)
     write("p.yaml", case.profile)
-    before = _tree(tmp_path)
+    before = read_tree(tmp_path)
 
     result = cli("validate", "p.yaml")
 
@@ -952,7 +942,7 @@ def test_bad_profile_is_reported_where_it_is(
     assert result.err.splitlines() == [*expected, summary]
     assert result.code == 1
     assert result.out == ""
-    assert _tree(tmp_path) == before  # validate never writes
+    assert read_tree(tmp_path) == before  # validate never writes
 
 
 # --- input that cannot be read: one line, no traceback -----------------------------------
@@ -1055,24 +1045,12 @@ UNREADABLE: list[Unreadable] = [
 ]
 
 
-def _place_raw(tmp_path: Path, files: Mapping[str, str | bytes | None]) -> None:
-    for name, content in files.items():
-        target = tmp_path / name
-        target.parent.mkdir(parents=True, exist_ok=True)
-        if content is None:
-            target.mkdir()
-        elif isinstance(content, bytes):
-            target.write_bytes(content)
-        else:
-            target.write_text(content, encoding="utf-8")
-
-
 @pytest.mark.parametrize("case", UNREADABLE, ids=[case.id for case in UNREADABLE])
 def test_unreadable_input_is_one_line(
     case: Unreadable, cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.chdir(tmp_path)
-    _place_raw(tmp_path, case.files)
+    write_tree(tmp_path, case.files)
 
     result = cli("validate", case.arg)
 
@@ -1157,7 +1135,7 @@ def test_render_of_a_broken_profile_keeps_earlier_output(
     profile = write("p.yaml", MINIMAL)
     first = cli("render", "p.yaml", "--output", "out")
     assert first.code == 0, first.err
-    before = _tree(tmp_path / "out")
+    before = read_tree(tmp_path / "out")
     assert any(name.endswith("construct.yaml") for name in before)
 
     profile.write_text(profile.read_text(encoding="utf-8") + "      - ' numpy'\n", "utf-8")
@@ -1169,7 +1147,7 @@ def test_render_of_a_broken_profile_keeps_earlier_output(
         "start/end with spaces",
         "installer-factory: 1 error(s); nothing written",
     ]
-    assert _tree(tmp_path / "out") == before
+    assert read_tree(tmp_path / "out") == before
 
 
 def test_render_of_an_abstract_profile_is_refused(

@@ -6,12 +6,14 @@ under tmp) and a stand-in installer go into a build folder laid out like `build`
 `write_kit` writes `deploy/<type>/` there. The wrappers then run in bash and dash against
 the stand-ins:
 
-- the .sh installer honours `-b -p PREFIX` and copies a payload (a `conda` that prints
-  its version, .condarc, the marker, the CA bundle, binstar/data) into PREFIX; per
+- the .sh installer honours `-b -p PREFIX` and copies a payload into PREFIX; per
   STANDIN_MODE it fails, or reports success over a broken install;
-- for .pkg, `installer` and `pkgutil` come first on PATH: `installer` records its argv,
-  unpacks the .pkg (a tar of the payload) into the prefix and writes receipts that
-  `pkgutil` lists, shows and forgets.
+- for .pkg, `installer`, `pkgutil` and `id` come first on PATH: `installer` records its
+  argv, unpacks the .pkg (a tar of the payload) into the prefix and writes receipts that
+  `pkgutil` lists, shows and forgets; `id -u` says root (STANDIN_UID), as Installer needs.
+
+The payload is the project installed by tests/fake_install.py (what construct.yaml ships,
+and what the post-install step adds), with a `conda` that prints its version.
 """
 
 from __future__ import annotations
@@ -33,8 +35,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import make_certificate
-from scripts_support import TIMEOUT, base_env, read_log, shellcheck, shellcheck_missing, yaml_text
+from conftest import needs_ansible, needs_shellcheck, write_tree
+from fake_install import lay_out
+from scripts_support import TIMEOUT, base_env, read_log, shellcheck, yaml_text
 
 from factory.deploy.kit import kit_context, render_kit, write_kit
 from factory.platforms import Platform
@@ -60,19 +63,6 @@ HOSTILE = 'it\'s a "q" `touch bq` $(touch pwned) ${HOME} *?~#;&|<> \\ {{ x }} {%
 STAMP = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d{4} ")
 EXIT_LINE = re.compile(r"exit (\d): ")
 NOBODY = 65534
-
-needs_shellcheck = pytest.mark.skipif(
-    shellcheck_missing() is not None, reason=str(shellcheck_missing())
-)
-needs_root = pytest.mark.skipif(
-    os.geteuid() != 0, reason="installer -target / runs as root: the .pkg wrappers need it"
-)
-
-
-@pytest.fixture(scope="session")
-def cert() -> bytes:
-    return make_certificate()
-
 
 # --- the profile, rendered by the product ------------------------------------------------
 
@@ -106,11 +96,9 @@ def render(
     root: Path, cert: bytes, prefix: str, version: str, upgrade: str, platform: Platform
 ) -> RenderedProject:
     folder = root / f"profile-{version}-{upgrade}"
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / "root.pem").write_bytes(cert)
-    path = folder / "profile.yaml"
-    path.write_text(yaml_text(profile_data(prefix, version, upgrade)) + "\n", encoding="utf-8")
-    return render_project(load_profile(path), platform)
+    text = yaml_text(profile_data(prefix, version, upgrade)) + "\n"
+    write_tree(folder, {"root.pem": cert, "profile.yaml": text})
+    return render_project(load_profile(folder / "profile.yaml"), platform)
 
 
 # --- stand-ins ---------------------------------------------------------------------------
@@ -228,18 +216,16 @@ else:
 '''
 
 
-def make_payload(folder: Path, project: RenderedProject) -> Path:
-    """What a good installation holds, from the rendered project's own files."""
-    (folder / "bin").mkdir(parents=True)
-    conda = folder / "bin" / "conda"
-    conda.write_text(f'#!/bin/sh\necho "{CONDA_VERSION}"\n')
-    conda.chmod(0o755)
-    (folder / ".condarc").write_text("channels: [defaults]\n")
-    (folder / MARKER).parent.mkdir(parents=True)
-    (folder / MARKER).write_bytes(project.files["installer.json"])
-    (folder / BUNDLE).write_bytes(project.files["ca-bundle.pem"])
-    (folder / BINSTAR_DATA).mkdir(parents=True)
-    return folder
+def make_payload(root: Path, project: RenderedProject, kind: str = "sh") -> Path:
+    """The project installed under root/payload as its installer of `kind` would, deploy
+    token given: the stand-ins copy this folder. The post-install step writes only inside
+    its prefix, so the copy holds what an install in place would."""
+    conda = f'#!/bin/sh\necho "{CONDA_VERSION}"\n'.encode()
+    install = lay_out(root, project, kind=kind, prefix_name="payload", conda=conda)
+    done = install.post_install(REPO_TOKEN="deploy-" + os.urandom(8).hex())
+    assert done.returncode == 0, done.stderr.decode(errors="replace")
+    install.finish()
+    return install.prefix
 
 
 def pkg_archive(payload: Path, version: str) -> bytes:
@@ -255,12 +241,27 @@ def pkg_archive(payload: Path, version: str) -> bytes:
     return buffer.getvalue()
 
 
+ID_SH = r"""#!/bin/sh
+# Stand-in for id (tests only): `id -u` says STANDIN_UID, 0 unless set, since Installer
+# runs .pkg installs as root; anything else is the real id's.
+if [ "$#" -eq 1 ] && [ "$1" = -u ]; then echo "${STANDIN_UID:-0}"; exit 0; fi
+exec @ID@ "$@"
+"""
+
+
 def install_pkg_tools(state: Path, prefix: str) -> Path:
-    """`installer` and `pkgutil` stand-ins in state/bin, for the front of PATH."""
+    """`installer`, `pkgutil` and `id` stand-ins in state/bin, for the front of PATH."""
     bin_dir = state / "bin"
     bin_dir.mkdir(parents=True, exist_ok=True)
     (state / "config.json").write_text(json.dumps({"prefix": prefix}))
-    for name, text in (("installer", INSTALLER_PY), ("pkgutil", PKGUTIL_PY)):
+    real_id = shutil.which("id")
+    assert real_id is not None
+    tools = (
+        ("installer", INSTALLER_PY),
+        ("pkgutil", PKGUTIL_PY),
+        ("id", ID_SH.replace("@ID@", shlex.quote(real_id))),
+    )
+    for name, text in tools:
         script = bin_dir / name
         script.write_text(
             text.replace("@PYTHON@", sys.executable)
@@ -376,7 +377,7 @@ def make_kit(
     if prefix is not None:
         facts[section]["prefix"] = prefix
     build = root / f"build-{version}-{kind}-{facts['upgrade']}"
-    payload = make_payload(build / "payload", project)
+    payload = make_payload(build / "stage", project, kind)
     if kind == "pkg":
         installer = build / f"{NAME}-{version}-MacOSX-arm64.pkg"
         installer.write_bytes(pkg_archive(payload, version))
@@ -444,12 +445,16 @@ def sh_kit(tmp_path: Path, linux_new: RenderedProject) -> Kit:
 # --- what write_kit writes ---------------------------------------------------------------
 
 
-def test_facts_name_what_a_good_install_holds(linux_new: RenderedProject) -> None:
-    """The stand-in payload is laid out from README's list; the facts must agree with it."""
+def test_facts_name_what_a_good_install_holds(tmp_path: Path, linux_new: RenderedProject) -> None:
+    """README's list of what a good installation holds; the facts and an installation of
+    the project must agree with it."""
     facts = json.loads(linux_new.files["deploy.json"])
     assert facts["expected"] == EXPECTED
     assert facts["marker"] == MARKER
     assert facts["conda"] == "bin/conda"
+    payload = make_payload(tmp_path, linux_new)
+    for path in EXPECTED:
+        assert (payload / path).exists(), path
 
 
 def test_kits_have_their_files(tmp_path: Path, cert: bytes) -> None:
@@ -483,6 +488,7 @@ def kit_variants(tmp_path: Path, cert: bytes) -> list[tuple[Kit, bool]]:
     return kits
 
 
+@pytest.mark.slow
 @needs_shellcheck
 def test_scripts_pass_syntax_checks_and_shellcheck(tmp_path: Path, cert: bytes) -> None:
     for kit, hostile in kit_variants(tmp_path, cert):
@@ -593,7 +599,7 @@ def test_success_with_the_wrong_version_is_2(
     shell: str, tmp_path: Path, cert: bytes, sh_kit: Kit
 ) -> None:
     old = render(tmp_path, cert, str(sh_kit.prefix), OLD, "replace", Platform.linux_64)
-    wrong = make_payload(tmp_path / "old-payload", old)
+    wrong = make_payload(tmp_path / "old", old)
     result = sh_kit.run(shell, "install.sh", STANDIN_PAYLOAD=str(wrong))
     assert_logged(sh_kit, result, 2)
     assert f"marker says version {OLD}, expected {NEW}" in exit_line(result)
@@ -762,7 +768,7 @@ def test_uninstall_removes_another_release_of_ours(
     shell: str, tmp_path: Path, cert: bytes, sh_kit: Kit
 ) -> None:
     old = render(tmp_path, cert, str(sh_kit.prefix), OLD, "replace", Platform.linux_64)
-    shutil.copytree(make_payload(tmp_path / "old-payload", old), sh_kit.prefix)
+    shutil.copytree(make_payload(tmp_path / "old", old), sh_kit.prefix)
     assert_logged(sh_kit, sh_kit.run(shell, "uninstall.sh"), 0, "uninstall")
     assert not sh_kit.prefix.exists()
 
@@ -815,6 +821,10 @@ def test_not_root_logs_to_the_user_state_folder(shell: str, shared_tmp: Path, ce
     for folder in (opt, kit.state, kit.state / "home", kit.state / "cwd"):
         folder.mkdir(exist_ok=True)
         os.chown(folder, NOBODY, NOBODY)
+    # the stand-in copies its payload as the user; a real installer carries it inside
+    payload = kit.build / "stage" / "payload"
+    for path in (payload, *payload.rglob("*")):
+        os.chown(path, NOBODY, NOBODY)
     state_home = kit.state / "home" / "state"
     result = kit.run(shell, "install.sh", user=NOBODY, XDG_STATE_HOME=str(state_home))
     assert result.code == 0, (result.out, result.err)
@@ -857,7 +867,6 @@ def test_pkg_facts(osx_new: RenderedProject) -> None:
     assert facts["pkg"]["log_dir"] == "/Library/Logs/Acme/installer-logs"
 
 
-@needs_root
 def test_pkg_install_verifies_and_logs(shell: str, pkg_kit: Kit) -> None:
     seed_other_receipts(pkg_kit)
     result = pkg_kit.run(shell, "install.sh")
@@ -873,7 +882,6 @@ def test_pkg_install_verifies_and_logs(shell: str, pkg_kit: Kit) -> None:
     assert pkg_kit.stray_files() == []
 
 
-@needs_root
 def test_pkg_install_again_changes_nothing(shell: str, pkg_kit: Kit) -> None:
     assert pkg_kit.run(shell, "install.sh").code == 0
     again = pkg_kit.run(shell, "install.sh")
@@ -882,7 +890,6 @@ def test_pkg_install_again_changes_nothing(shell: str, pkg_kit: Kit) -> None:
     assert len(pkg_kit.calls("installer")) == 1
 
 
-@needs_root
 def test_pkg_path_from_jamf_parameter_4(shell: str, tmp_path: Path, pkg_kit: Kit) -> None:
     cached = tmp_path / "Waiting Room" / pkg_kit.installer.name
     cached.parent.mkdir()
@@ -892,7 +899,6 @@ def test_pkg_path_from_jamf_parameter_4(shell: str, tmp_path: Path, pkg_kit: Kit
     assert pkg_kit.calls("installer") == [["-pkg", str(cached), "-target", "/"]]
 
 
-@needs_root
 @pytest.mark.parametrize(
     ("mode", "code", "named"),
     [
@@ -907,7 +913,6 @@ def test_pkg_failures(shell: str, pkg_kit: Kit, mode: str, code: int, named: str
     assert named in exit_line(result)
 
 
-@needs_root
 def test_pkg_checksum_mismatch_is_3(shell: str, pkg_kit: Kit) -> None:
     with pkg_kit.installer.open("ab") as handle:
         handle.write(b"tampered")
@@ -917,7 +922,6 @@ def test_pkg_checksum_mismatch_is_3(shell: str, pkg_kit: Kit) -> None:
     assert pkg_kit.calls("installer") == []
 
 
-@needs_root
 def test_pkg_upgrade_replaces_the_older_release(
     shell: str, tmp_path: Path, cert: bytes, pkg_kit: Kit
 ) -> None:
@@ -933,7 +937,6 @@ def test_pkg_upgrade_replaces_the_older_release(
     assert pkg_kit.receipts() == our_receipts(NEW)
 
 
-@needs_root
 def test_pkg_uninstall_removes_and_forgets(shell: str, pkg_kit: Kit) -> None:
     seed_other_receipts(pkg_kit)
     assert pkg_kit.run(shell, "install.sh").code == 0
@@ -949,7 +952,6 @@ def test_pkg_uninstall_removes_and_forgets(shell: str, pkg_kit: Kit) -> None:
     assert pkg_kit.receipts() == {r: "9" for r in OTHER_RECEIPTS}
 
 
-@needs_root
 def test_pkg_uninstall_forgets_receipts_left_without_a_folder(shell: str, pkg_kit: Kit) -> None:
     (pkg_kit.state / "receipts.json").write_text(json.dumps(our_receipts(OLD)))
     result = pkg_kit.run(shell, "uninstall.sh")
@@ -957,7 +959,6 @@ def test_pkg_uninstall_forgets_receipts_left_without_a_folder(shell: str, pkg_ki
     assert pkg_kit.receipts() == {}
 
 
-@needs_root
 def test_pkg_uninstall_leaves_what_is_not_ours(shell: str, pkg_kit: Kit) -> None:
     pkg_kit.prefix.mkdir(parents=True)
     (pkg_kit.prefix / "precious").write_text("someone's data")
@@ -968,14 +969,10 @@ def test_pkg_uninstall_leaves_what_is_not_ours(shell: str, pkg_kit: Kit) -> None
 
 
 @pytest.mark.parametrize("script", ["install.sh", "uninstall.sh"])
-def test_pkg_scripts_need_root(shell: str, script: str, shared_tmp: Path, cert: bytes) -> None:
-    project = render(shared_tmp, cert, "/opt/ds", NEW, "replace", Platform.osx_arm64)
-    kit = make_kit(shared_tmp, project, "pkg", prefix=str(shared_tmp / "Library" / "ds"))
-    user = None
-    if os.geteuid() == 0:
-        needs_setpriv()
-        user = NOBODY
-    result = kit.run(shell, script, user=user)
+def test_pkg_scripts_need_root(shell: str, script: str, tmp_path: Path, cert: bytes) -> None:
+    project = render(tmp_path, cert, "/opt/ds", NEW, "replace", Platform.osx_arm64)
+    kit = make_kit(tmp_path, project, "pkg", prefix=str(tmp_path / "Library" / "ds"))
+    result = kit.run(shell, script, STANDIN_UID="501")
     assert result.code == 3, (result.out, result.err)
     assert "must run as root" in result.err
     assert kit.calls("installer") == []
@@ -1006,7 +1003,6 @@ def test_jamf_json(tmp_path: Path, pkg_kit: Kit) -> None:
     assert render_kit(context)["jamf.json"] == text.encode()
 
 
-@needs_root
 def test_jamf_extension_attribute_reports_the_version(shell: str, pkg_kit: Kit) -> None:
     data = json.loads((pkg_kit.deploy / "jamf.json").read_text(encoding="utf-8"))
     ea = pkg_kit.state / "ea.sh"
@@ -1036,9 +1032,6 @@ def test_jamf_extension_attribute_passes_shellcheck(tmp_path: Path, pkg_kit: Kit
 # --- Ansible -----------------------------------------------------------------------------
 
 ANSIBLE_PLAYBOOK = Path(sys.executable).with_name("ansible-playbook")
-needs_ansible = pytest.mark.skipif(
-    not ANSIBLE_PLAYBOOK.exists(), reason="ansible-core is not installed in this environment"
-)
 RECAP = re.compile(r"^localhost\s*:.*\bchanged=(\d+)\s.*\bfailed=(\d+)", re.M)
 
 
@@ -1090,6 +1083,7 @@ def ansible(kit: Kit, *args: str, env: Mapping[str, str] | None = None) -> Resul
     return Result(done.returncode, done.stdout.decode(), done.stderr.decode())
 
 
+@pytest.mark.slow
 @needs_ansible
 def test_ansible_task_file_passes_syntax_check(tmp_path: Path, cert: bytes) -> None:
     for kit, _hostile in kit_variants(tmp_path, cert):
@@ -1119,7 +1113,7 @@ def test_ansible_installs_replaces_and_is_idempotent(tmp_path: Path, cert: bytes
     old_project = render(tmp_path, cert, "/opt/ds", OLD, "replace", Platform.linux_64)
     project = render(tmp_path, cert, "/opt/ds", NEW, "replace", Platform.linux_64)
     kit = make_kit(tmp_path, project, "sh", prefix=prefix)
-    shutil.copytree(make_payload(tmp_path / "old-payload", old_project), prefix)
+    shutil.copytree(make_payload(tmp_path / "old", old_project), prefix)
     good = kit.installer.read_bytes()
 
     kit.installer.write_bytes(good + b"# tampered\n")

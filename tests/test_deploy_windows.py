@@ -4,10 +4,11 @@ under wine.
 Kits are made the product's way: a profile with a `deploy` section is loaded and rendered,
 and its deploy.json goes through factory.deploy.kit. The installer they run is
 tests/recorder/installer_standin.c, a MinGW-built stand-in for constructor's NSIS .exe: it
-records its command line, reads /D= and _?= the way NSIS does, and lays out (or fails to
-lay out) an installation whose Scripts\\conda.exe is the recording conda. What a kit
-should do is worked out here from the profile and constructor-notes.md section 4 (silent
-options, registry key, uninstaller), never from the rendered files.
+records its command line, reads /D= and _?= the way NSIS does, and copies (or fails to
+copy) a payload into the folder: the project as tests/fake_install.py installs it, whose
+Scripts\\conda.exe is the recording conda. What a kit should do is worked out here from
+the profile and constructor's NSIS template (silent options, registry key, uninstaller),
+never from the rendered files.
 """
 
 from __future__ import annotations
@@ -23,7 +24,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import REPO, make_certificate
+from conftest import REPO, needs_wine, write_tree
+from fake_install import lay_out
 from ruamel.yaml import YAML
 from scripts_support import MINGW, SPAWN_RETRIES, TIMEOUT, Wine, read_log, wine_path, yaml_text
 
@@ -31,7 +33,7 @@ from factory.deploy.kit import EXIT_CODES, kit_context, render_kit
 from factory.output.layout import FACTS_FILE
 from factory.platforms import Platform
 from factory.profile.load import load_profile
-from factory.render.project import render_project
+from factory.render.project import RenderedProject, render_project
 from factory.version import __version__
 
 STANDIN_SOURCE = REPO / "tests" / "recorder" / "installer_standin.c"
@@ -39,7 +41,7 @@ NAME = "Test-Kit"
 UNINSTALL_NAME = "Test Install"
 ORG = "Acme"
 CERT_FILE = "root-ca.pem"
-# constructor-notes.md section 4: where every .exe registers itself, by install type
+# constructor's NSIS template: where every .exe registers itself, by install type
 UNINSTALL_KEY = "SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Uninstall\\"
 HIVES = {"AllUsers": ("HKLM", "HKEY_LOCAL_MACHINE"), "JustMe": ("HKCU", "HKEY_CURRENT_USER")}
 # What a good installation holds: conda, and (with ca_certs and an installed token, as
@@ -98,11 +100,8 @@ def write_profile(root: Path, prefix: str, opts: Options, cert: bytes) -> Path:
         "install": install,
         "deploy": {"org": ORG, "upgrade": opts.upgrade, "windows": windows},
     }
-    root.mkdir(parents=True)
-    (root / CERT_FILE).write_bytes(cert)
-    path = root / "profile.yaml"
-    path.write_text(yaml_text(data) + "\n", encoding="utf-8")
-    return path
+    write_tree(root, {CERT_FILE: cert, "profile.yaml": yaml_text(data) + "\n"})
+    return root / "profile.yaml"
 
 
 @dataclass
@@ -114,6 +113,8 @@ class Kit:
     installer: dict[str, Any]
     files: dict[str, bytes]
     build: Path  # the build folder: the installer, and the kit in deploy\exe\
+    project: RenderedProject
+    payload: Path | None = None  # what the stand-in installer copies into the folder
 
     @property
     def install(self) -> Path:
@@ -155,15 +156,11 @@ def make_kit(root: Path, installer: bytes, prefix: str, opts: Options, cert: byt
         installer=info,
         files=render_kit(kit_context(facts, info)),
         build=build,
+        project=project,
     )
     kit.write()
     (build / info["file"]).write_bytes(installer)
     return kit
-
-
-@pytest.fixture(scope="session")
-def cert() -> bytes:
-    return make_certificate()
 
 
 def compile_standin(out_dir: Path) -> Path:
@@ -214,10 +211,9 @@ class Machine:
     """What stays on the machine between wrapper runs: ProgramData, the install folders and
     the recorders' logs, all under one folder."""
 
-    def __init__(self, root: Path, wine: Wine, recorder: Path, env: dict[str, str]):
+    def __init__(self, root: Path, wine: Wine, env: dict[str, str]):
         self.root = root
         self.wine = wine
-        self.recorder = recorder
         self.env = env
         self.programdata = root / "ProgramData"
         self.programdata.mkdir(parents=True)
@@ -244,8 +240,7 @@ class Machine:
             "STANDIN_SHA256": kit.installer["sha256"],  # what certutil says
             "STANDIN_LOG": wine_path(self.standin_log),
             "STANDIN_NAME": NAME,
-            "STANDIN_VERSION": kit.opts.version,
-            "STANDIN_CONDA": wine_path(self.recorder),
+            "STANDIN_PAYLOAD": wine_path(kit.payload) if kit.payload else "",
             "RECORDER_LOG": wine_path(self.conda_log),
             **extra,
         }
@@ -272,15 +267,50 @@ class Machine:
 
 
 @pytest.fixture
-def machine(tmp_path: Path, wine: Wine, recorder: Path, certutil: dict[str, str]) -> Machine:
-    return Machine(tmp_path / "machine", wine, recorder, certutil)
+def machine(tmp_path: Path, wine: Wine, certutil: dict[str, str]) -> Machine:
+    return Machine(tmp_path / "machine", wine, certutil)
+
+
+# The deploy-time token the management system hands the silent install.
+DEPLOY_TOKEN = "deploy-token-0123456789"
+TOKEN_FILE = "etc/installer-factory/binstar/data/https%3A%2F%2Frepo.example.test%2F.token"
+
+
+@pytest.fixture(scope="module")
+def payloads(
+    tmp_path_factory: pytest.TempPathFactory, wine: Wine, recorder: Path
+) -> Callable[[RenderedProject], Path]:
+    """The project installed by the fake install, once per distinct project: the stand-in
+    installer copies it. The post-install step writes only inside its prefix, so the copy
+    holds what an install in place would."""
+    made: dict[str, Path] = {}
+
+    def payload(project: RenderedProject) -> Path:
+        digest = hashlib.sha256()
+        for name, data in sorted(project.files.items()):
+            digest.update(name.encode() + b"\0" + hashlib.sha256(data).digest())
+        key = digest.hexdigest()
+        if key not in made:
+            root = tmp_path_factory.mktemp("payload")
+            install = lay_out(root, project, conda=recorder.read_bytes(), wine=wine)
+            done = install.post_install(ACME_TOKEN=DEPLOY_TOKEN)
+            assert done.returncode == 0, (done.stdout, done.stderr)
+            install.finish()
+            made[key] = install.prefix
+        return made[key]
+
+    return payload
 
 
 @pytest.fixture
-def make(tmp_path: Path, standin: Path, cert: bytes) -> Callable[..., Kit]:
+def make(
+    tmp_path: Path, standin: Path, cert: bytes, payloads: Callable[[RenderedProject], Path]
+) -> Callable[..., Kit]:
     def _make(label: str, prefix: Path | str, opts: Options | None = None) -> Kit:
         folder = wine_path(prefix) if isinstance(prefix, Path) else prefix
-        return make_kit(tmp_path / label, standin.read_bytes(), folder, opts or Options(), cert)
+        kit = make_kit(tmp_path / label, standin.read_bytes(), folder, opts or Options(), cert)
+        kit.payload = payloads(kit.project)
+        return kit
 
     return _make
 
@@ -318,6 +348,7 @@ GOOD_LAYOUT = sorted(
         "etc/installer-factory",
         "etc/installer-factory/binstar",
         "etc/installer-factory/binstar/data",
+        TOKEN_FILE,
         "etc/installer-factory/ca-bundle.pem",
         "etc/installer-factory/installer.json",
     ]
@@ -347,7 +378,7 @@ def marker_version(folder: Path) -> str:
 # --- install, upgrade, uninstall --------------------------------------------------------------
 
 
-@pytest.mark.wine
+@needs_wine
 def test_install_upgrade_and_uninstall(machine: Machine, make: Callable[..., Kit]) -> None:
     folder = machine.folder("data-science")
     old = make("old", folder, Options(version="3.1"))
@@ -397,7 +428,7 @@ def test_install_upgrade_and_uninstall(machine: Machine, make: Callable[..., Kit
     ]
 
 
-@pytest.mark.wine
+@needs_wine
 def test_side_by_side_releases_have_folders_of_their_own(
     machine: Machine, make: Callable[..., Kit]
 ) -> None:
@@ -419,7 +450,7 @@ def test_side_by_side_releases_have_folders_of_their_own(
     assert marker_version(new_folder) == "3.2"
 
 
-@pytest.mark.wine
+@needs_wine
 def test_spaces_and_cmd_specials_in_both_folders(
     machine: Machine, make: Callable[..., Kit], tmp_path: Path
 ) -> None:
@@ -455,7 +486,7 @@ def test_spaces_and_cmd_specials_in_both_folders(
 # --- what goes wrong --------------------------------------------------------------------------
 
 
-@pytest.mark.wine
+@needs_wine
 @pytest.mark.parametrize("status", ["1", "-1073741819"], ids=["exit-1", "crash"])
 def test_a_failing_installer_exits_1(
     status: str, machine: Machine, make: Callable[..., Kit]
@@ -496,7 +527,7 @@ INCOMPLETE = {
 }
 
 
-@pytest.mark.wine
+@needs_wine
 @pytest.mark.parametrize("case", INCOMPLETE)
 def test_an_incomplete_installation_exits_2(
     case: str, machine: Machine, make: Callable[..., Kit]
@@ -513,7 +544,7 @@ def test_an_incomplete_installation_exits_2(
     assert taken[-1] == f"exit 2: {EXIT_CODES[2]}"
 
 
-@pytest.mark.wine
+@needs_wine
 def test_a_missing_installer_exits_3(machine: Machine, make: Callable[..., Kit]) -> None:
     kit = make("kit", machine.folder("ds"))
     kit.installer_path.unlink()
@@ -524,7 +555,7 @@ def test_a_missing_installer_exits_3(machine: Machine, make: Callable[..., Kit])
     assert taken[-2:] == ["error: the installer is missing", f"exit 3: {EXIT_CODES[3]}"]
 
 
-@pytest.mark.wine
+@needs_wine
 def test_the_checksum_is_checked_before_anything_changes(
     machine: Machine, make: Callable[..., Kit]
 ) -> None:
@@ -562,7 +593,7 @@ def test_the_checksum_is_checked_before_anything_changes(
     assert marker_version(folder) == "3.1"
 
 
-@pytest.mark.wine
+@needs_wine
 def test_an_unwritable_log_exits_3(machine: Machine, make: Callable[..., Kit]) -> None:
     kit = make("kit", machine.folder("ds"))
     (machine.programdata / ORG).write_text("a file where the log folder goes\n")
@@ -573,7 +604,7 @@ def test_an_unwritable_log_exits_3(machine: Machine, make: Callable[..., Kit]) -
     assert machine.calls() == []
 
 
-@pytest.mark.wine
+@needs_wine
 def test_a_failing_uninstaller_exits_1(machine: Machine, make: Callable[..., Kit]) -> None:
     folder = machine.folder("ds")
     kit = make("kit", folder)
@@ -590,7 +621,8 @@ def test_a_failing_uninstaller_exits_1(machine: Machine, make: Callable[..., Kit
     ]
 
 
-@pytest.mark.wine
+@pytest.mark.slow
+@needs_wine
 def test_files_that_remain_exit_2(machine: Machine, make: Callable[..., Kit]) -> None:
     folder = machine.folder("ds")
     kit = make("kit", folder)
@@ -636,7 +668,7 @@ def drive_q(wine: Wine, tmp_path: Path) -> Iterator[Path]:
         link.unlink()
 
 
-@pytest.mark.wine
+@needs_wine
 def test_a_drive_root_is_never_removed(
     machine: Machine, make: Callable[..., Kit], drive_q: Path, standin: Path
 ) -> None:

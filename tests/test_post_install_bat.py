@@ -1,9 +1,10 @@
 """Generated post_install.bat scripts, run for real by cmd.exe under wine.
 
-conda.exe is tests/recorder/conda_recorder.c built with MinGW: it logs the argv the C
-runtime hands it, so a value checked here went through both of cmd.exe's parsers and
-the argv splitting a real conda.exe would do. Values with line breaks never reach a
-.bat: validation refuses them (tested below without wine).
+Each project is installed by tests/fake_install.py as its .exe would install it. conda.exe
+is tests/recorder/conda_recorder.c built with MinGW: it logs the argv the C runtime hands
+it, so a value checked here went through both of cmd.exe's parsers and the argv splitting
+a real conda.exe would do. Values with line breaks never reach a .bat: validation refuses
+them (tested below without wine).
 """
 
 from __future__ import annotations
@@ -16,21 +17,20 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import make_certificate
+from conftest import examples, needs_wine
+from fake_install import Install, lay_out
 from hypothesis import HealthCheck, given, settings
 from scripts_support import (
-    BAT_SCRIPT,
+    BUNDLE_PARTS,
     HOSTILE_PIECES,
     VARIANTS,
-    Install,
     Psm,
     Spec,
     Wine,
     expected_calls,
+    expected_files,
     fixed_hostile_spec,
     hostile_spec,
-    installer_env,
-    make_install,
     read_log,
     render,
     wine_path,
@@ -45,26 +45,21 @@ from factory.quoting.shells import cmd_arg
 WIN = Platform.win_64
 
 
-@pytest.fixture(scope="session")
-def cert() -> bytes:
-    return make_certificate()
-
-
 def prepare(
-    root: Path, spec: Spec, cert: bytes, recorder: Path, **layout: Any
-) -> tuple[Path, Install]:
+    root: Path,
+    spec: Spec,
+    cert: bytes,
+    recorder: Path,
+    wine: Wine,
+    conda: bool = True,
+    **layout: Any,
+) -> Install:
+    """Render the spec's profile and lay out its .exe installation."""
     project = render(write_profile(root / "profile", spec, cert), WIN)
-    script = root / BAT_SCRIPT
-    script.write_bytes(project.files[BAT_SCRIPT])
-    return script, make_install(root, project, recorder_exe=recorder, **layout)
-
-
-def run(
-    wine: Wine, script: Path, install: Install, spec: Spec, **extra: str
-) -> subprocess.CompletedProcess[bytes]:
-    env = installer_env(spec, wine_path(install.prefix), WIN)
-    env["RECORDER_LOG"] = wine_path(install.log)
-    return wine.run_bat(script, {**env, **extra}, install.cwd)
+    exe = recorder.read_bytes() if conda else None
+    install = lay_out(root, project, conda=exe, wine=wine, **layout)
+    assert install.laid_out == expected_files(spec, "EXE", conda)
+    return install
 
 
 def assert_success(
@@ -72,9 +67,9 @@ def assert_success(
 ) -> None:
     assert result.returncode == 0, (result.stdout, result.stderr)
     assert result.stderr == b""
-    assert install.calls("ascii") == expected_calls(spec, wine_path(install.prefix), "\\")
+    assert install.calls("ascii") == expected_calls(spec, install.prefix_text, "\\")
     assert result.stdout.endswith(b"installer-factory post-install: done\r\n"), result.stdout
-    assert install.stray_files() == []  # a stray `>` would have left a file here
+    assert install.created() == []  # a stray `>` would have left a file here
 
 
 def assert_failed(result: subprocess.CompletedProcess[bytes], message: bytes) -> None:
@@ -86,26 +81,26 @@ def assert_failed(result: subprocess.CompletedProcess[bytes], message: bytes) ->
 # --- running: success ---------------------------------------------------------------------
 
 
-@pytest.mark.wine
+@needs_wine
 def test_hostile_values_reach_conda_literally(
     wine: Wine, recorder: Path, tmp_path: Path, cert: bytes
 ) -> None:
     spec = fixed_hostile_spec()
-    script, install = prepare(tmp_path, spec, cert, recorder)
-    assert_success(run(wine, script, install, spec), install, spec)
+    install = prepare(tmp_path, spec, cert, recorder, wine)
+    assert_success(install.post_install(), install, spec)
 
 
-@pytest.mark.wine
+@needs_wine
 @pytest.mark.parametrize("variant", VARIANTS)
 def test_profile_variants_make_the_expected_calls(
     variant: str, wine: Wine, recorder: Path, tmp_path: Path, cert: bytes
 ) -> None:
     spec = VARIANTS[variant]
-    script, install = prepare(tmp_path, spec, cert, recorder)
-    assert_success(run(wine, script, install, spec), install, spec)
+    install = prepare(tmp_path, spec, cert, recorder, wine)
+    assert_success(install.post_install(), install, spec)
 
 
-@pytest.mark.wine
+@needs_wine
 @pytest.mark.parametrize(
     "prefix_name",
     ["Program Files (x86)", "a & b ^ c !PATH! 'q' ; , = @ # $ ` {{x}} [y] ~1"],
@@ -118,8 +113,8 @@ def test_hostile_prefix_path(
     # wine's cmd expands `%VAR%` again inside an expanded value (real cmd.exe does one
     # pass), so a `%` in PREFIX cannot be judged faithfully here.
     spec = fixed_hostile_spec()
-    script, install = prepare(tmp_path, spec, cert, recorder, prefix_name=prefix_name)
-    assert_success(run(wine, script, install, spec), install, spec)
+    install = prepare(tmp_path, spec, cert, recorder, wine, prefix_name=prefix_name)
+    assert_success(install.post_install(), install, spec)
 
 
 # --- running: failures ------------------------------------------------------------------
@@ -128,72 +123,66 @@ FAIL_SPEC = Spec(psm=Psm(settings={"a": "1", "b": "2"}))
 FAIL_STEPS = len(expected_calls(FAIL_SPEC, "C:\\p", "\\"))
 
 
-@pytest.mark.wine
+@needs_wine
 def test_conda_missing(wine: Wine, recorder: Path, tmp_path: Path, cert: bytes) -> None:
-    script, install = prepare(tmp_path, FAIL_SPEC, cert, recorder, conda=False)
-    assert_failed(run(wine, script, install, FAIL_SPEC), b"conda not found at ")
+    install = prepare(tmp_path, FAIL_SPEC, cert, recorder, wine, conda=False)
+    assert_failed(install.post_install(), b"conda not found at ")
     assert install.calls() == []
 
 
-@pytest.mark.wine
+@needs_wine
 @pytest.mark.parametrize("step", range(FAIL_STEPS))
 def test_failing_conda_call_stops_the_script(
     step: int, wine: Wine, recorder: Path, tmp_path: Path, cert: bytes
 ) -> None:
-    script, install = prepare(tmp_path, FAIL_SPEC, cert, recorder)
-    result = run(wine, script, install, FAIL_SPEC, RECORDER_EXIT="3", RECORDER_FAIL_AT=str(step))
+    install = prepare(tmp_path, FAIL_SPEC, cert, recorder, wine)
+    result = install.post_install(RECORDER_EXIT="3", RECORDER_FAIL_AT=str(step))
     assert_failed(result, b"a configuration step failed")
-    expected = expected_calls(FAIL_SPEC, wine_path(install.prefix), "\\")
+    expected = expected_calls(FAIL_SPEC, install.prefix_text, "\\")
     assert install.calls() == expected[: step + 1]  # nothing after the failing call runs
 
 
 # Negative codes are how Windows reports crashes (0xC0000005 is an access violation);
 # `if errorlevel 1` alone means "errorlevel >= 1": negative codes need their own check.
-@pytest.mark.wine
+@needs_wine
 @pytest.mark.parametrize("code", ["1", "255", "-1", "0xC0000005"])
 def test_any_conda_exit_code_fails_the_script(
     code: str, wine: Wine, recorder: Path, tmp_path: Path, cert: bytes
 ) -> None:
-    script, install = prepare(tmp_path, FAIL_SPEC, cert, recorder)
-    result = run(wine, script, install, FAIL_SPEC, RECORDER_EXIT=code)
+    install = prepare(tmp_path, FAIL_SPEC, cert, recorder, wine)
+    result = install.post_install(RECORDER_EXIT=code)
     assert_failed(result, b"a configuration step failed")
     assert len(install.calls()) == 1
 
 
-@pytest.mark.wine
+@needs_wine
 def test_prefix_unset(wine: Wine, recorder: Path, tmp_path: Path, cert: bytes) -> None:
-    script, install = prepare(tmp_path, FAIL_SPEC, cert, recorder)
-    env = installer_env(FAIL_SPEC, wine_path(install.prefix), WIN)
-    del env["PREFIX"]
-    env["RECORDER_LOG"] = wine_path(install.log)
-    assert_failed(wine.run_bat(script, env, install.cwd), b"PREFIX is not set")
+    install = prepare(tmp_path, FAIL_SPEC, cert, recorder, wine)
+    assert_failed(install.post_install(PREFIX=None), b"PREFIX is not set")
     assert install.calls() == []
 
 
-@pytest.mark.wine
+@needs_wine
 def test_bundle_missing(wine: Wine, recorder: Path, tmp_path: Path, cert: bytes) -> None:
-    script, install = prepare(tmp_path, FAIL_SPEC, cert, recorder, bundle=False)
-    assert_failed(run(wine, script, install, FAIL_SPEC), b"CA bundle not found at ")
+    install = prepare(tmp_path, FAIL_SPEC, cert, recorder, wine)
+    install.prefix.joinpath(*BUNDLE_PARTS).unlink()  # laid out by extra_files: taken away
+    assert_failed(install.post_install(), b"CA bundle not found at ")
     assert install.calls() == []  # nothing is half-configured
 
 
 # --- hypothesis: hostile values, executed -------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def scratch(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("bat-hypothesis")
-
-
-@pytest.mark.wine
-@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@pytest.mark.slow
+@needs_wine
+@settings(max_examples=examples(30), suppress_health_check=[HealthCheck.too_slow])
 @given(spec=hostile_spec(ascii_only=True))
 def test_hostile_profile_values_run_literally(
     spec: Spec, wine: Wine, recorder: Path, scratch: Path, cert: bytes
 ) -> None:
     with tempfile.TemporaryDirectory(dir=scratch) as tmp:
-        script, install = prepare(Path(tmp), spec, cert, recorder)
-        assert_success(run(wine, script, install, spec), install, spec)
+        install = prepare(Path(tmp), spec, cert, recorder, wine)
+        assert_success(install.post_install(), install, spec)
 
 
 # --- cmd_arg directly: many values through one cmd.exe ------------------------------------
@@ -210,9 +199,11 @@ def random_hostile_values(count: int, seed: int) -> list[str]:
     return values
 
 
-def run_lines(wine: Wine, root: Path, recorder: Path, lines: list[str]) -> Install:
+def run_lines(
+    wine: Wine, root: Path, recorder: Path, lines: list[str]
+) -> tuple[list[list[str]], list[str]]:
     """A .bat of recorder calls, one per line, run with delayed expansion off as the
-    generated scripts do."""
+    generated scripts do. Returns the calls and any file left in the working folder."""
     log, cwd = root / "calls.log", root / "cwd"
     cwd.mkdir()
     exe = f'"{wine_path(recorder)}"'
@@ -223,26 +214,26 @@ def run_lines(wine: Wine, root: Path, recorder: Path, lines: list[str]) -> Insta
     result = wine.run_bat(script, {"RECORDER_LOG": wine_path(log)}, cwd)
     assert result.returncode == 0, result
     assert (result.stdout, result.stderr) == (b"", b"")
-    return Install(prefix=root, log=log, cwd=cwd)
+    return read_log(log, "ascii"), sorted(p.name for p in cwd.iterdir())
 
 
-@pytest.mark.wine
+@needs_wine
+@pytest.mark.slow
 def test_cmd_arg_300_hostile_values_in_one_script(
     wine: Wine, recorder: Path, tmp_path: Path
 ) -> None:
     values = random_hostile_values(300, seed=20261123)
-    install = run_lines(wine, tmp_path, recorder, [cmd_arg(v) for v in values])
-    calls = install.calls("ascii")
+    calls, stray = run_lines(wine, tmp_path, recorder, [cmd_arg(v) for v in values])
     assert len(calls) == len(values)
     for value, call in zip(values, calls, strict=True):
         assert call == [value]  # exactly one argument, byte for byte
-    assert install.stray_files() == []
+    assert stray == []
 
 
 # A value with an odd number of `"` leaves cmd.exe inside its quotes for the rest of the
 # line (see factory.quoting.cmd_arg), so values are only ever placed last on a line; the
 # template test below holds the template to that.
-@pytest.mark.wine
+@needs_wine
 @pytest.mark.parametrize(
     ("first", "second"),
     [("plain", "& echo pwned>pwned"), ("sites.prod.url", 'a"b & echo pwned>pwned'), ("key", '"')],
@@ -251,9 +242,9 @@ def test_cmd_arg_300_hostile_values_in_one_script(
 def test_cmd_arg_value_last_on_a_line_after_other_arguments(
     first: str, second: str, wine: Wine, recorder: Path, tmp_path: Path
 ) -> None:
-    install = run_lines(wine, tmp_path, recorder, [f"{cmd_arg(first)} {cmd_arg(second)}"])
-    assert install.calls("ascii") == [[first, second]]
-    assert install.stray_files() == []
+    calls, stray = run_lines(wine, tmp_path, recorder, [f"{cmd_arg(first)} {cmd_arg(second)}"])
+    assert calls == [[first, second]]
+    assert stray == []
 
 
 def test_bat_template_puts_every_quoted_value_last_on_its_line() -> None:

@@ -1,8 +1,9 @@
 """Generated post_install.sh scripts: linted, then run for real in bash and dash.
 
-Each script runs in a temporary PREFIX laid out as constructor leaves it, with the
-variables constructor sets and a `conda` that records its arguments (scripts_support).
-The exact argv of every call is compared with what the profile asks for.
+Each project is installed by tests/fake_install.py: the prefix holds what construct.yaml
+puts there, with a `conda` that records its arguments, and the script runs with the
+variables constructor sets. The exact argv of every call is compared with what the
+profile asks for.
 """
 
 from __future__ import annotations
@@ -13,25 +14,23 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-import jinja2
 import pytest
-from conftest import EXAMPLES, PROFILES, SHELLS, make_certificate
+from conftest import EXAMPLES, PROFILES, SHELLS, examples, needs_dash, needs_shellcheck
+from fake_install import Install, lay_out, pkg_jinja
 from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
 from scripts_support import (
+    BUNDLE_PARTS,
     SH_SCRIPT,
-    Install,
     Psm,
     Spec,
     expected_calls,
+    expected_files,
     fixed_hostile_spec,
     hostile_spec,
-    installer_env,
-    make_install,
+    hostile_text,
     render,
     run_sh,
     shellcheck,
-    shellcheck_missing,
     write_profile,
 )
 from scripts_support import VARIANTS as SHARED_VARIANTS
@@ -44,46 +43,21 @@ from factory.quoting.shells import sh_quote
 from factory.render.project import RenderedProject, render_project
 
 UNIX = ("linux-64", "osx-arm64")
-needs_shellcheck = pytest.mark.skipif(
-    shellcheck_missing() is not None, reason=str(shellcheck_missing())
-)
-
-
-@pytest.fixture(scope="session")
-def cert() -> bytes:
-    return make_certificate()
-
-
-def constructor_pkg_jinja(text: str) -> str:
-    """What constructor does to a .pkg post-install script at build time."""
-    env = jinja2.Environment(keep_trailing_newline=True, undefined=jinja2.StrictUndefined)
-    return env.from_string(text).render()
 
 
 def prepare(
-    root: Path, spec: Spec, cert: bytes, platform: Platform = Platform.linux_64, **layout: Any
-) -> tuple[Path, Install]:
-    """Render the spec's profile, write its script and lay out the fake installation."""
-    project = render(write_profile(root / "profile", spec, cert), platform)
-    script = root / SH_SCRIPT
-    text = project.files[SH_SCRIPT]
-    if platform.os.value == "osx":  # a .pkg ships the script after constructor's Jinja pass
-        text = constructor_pkg_jinja(text.decode()).encode()
-    script.write_bytes(text)
-    return script, make_install(root, project, **layout)
-
-
-def run(
-    shell: str,
-    script: Path,
-    install: Install,
+    root: Path,
     spec: Spec,
+    cert: bytes,
     platform: Platform = Platform.linux_64,
-    **extra: str,
-) -> subprocess.CompletedProcess[bytes]:
-    env = installer_env(spec, str(install.prefix), platform)
-    env["RECORDER_LOG"] = str(install.log)
-    return run_sh(shell, script, {**env, **extra}, install.cwd)
+    conda: bool = True,
+    **layout: Any,
+) -> Install:
+    """Render the spec's profile and lay out its installation (a .pkg for macOS)."""
+    project = render(write_profile(root / "profile", spec, cert), platform)
+    install = lay_out(root, project, **layout, **({} if conda else {"conda": None}))
+    assert install.laid_out == expected_files(spec, install.kind, conda)
+    return install
 
 
 def assert_success(
@@ -91,9 +65,9 @@ def assert_success(
 ) -> None:
     assert result.returncode == 0, result.stderr.decode(errors="replace")
     assert result.stderr == b""
-    assert install.calls() == expected_calls(spec, str(install.prefix), "/")
+    assert install.calls() == expected_calls(spec, install.prefix_text, "/")
     assert result.stdout.endswith(b"installer-factory post-install: done\n")
-    assert install.stray_files() == []
+    assert install.created() == []
 
 
 # --- lint -------------------------------------------------------------------------------
@@ -139,7 +113,7 @@ def test_some_example_has_a_script() -> None:
 def test_hostile_script_passes_syntax_checks_and_shellcheck(
     platform: str, tmp_path: Path, cert: bytes
 ) -> None:
-    script, _ = prepare(tmp_path, fixed_hostile_spec(), cert, Platform(platform))
+    script = prepare(tmp_path, fixed_hostile_spec(), cert, Platform(platform)).script
     for checker in (["bash", "-n"], ["sh", "-n"]):
         done = subprocess.run([*checker, str(script)], capture_output=True, text=True)
         assert done.returncode == 0, (checker, done.stderr)
@@ -162,19 +136,14 @@ def test_example_scripts_run(name: str, shell: str, tmp_path: Path) -> None:
     for platform, project in projects.items():
         if SH_SCRIPT not in project.files:
             continue
-        root = tmp_path / platform.value
-        script = root / SH_SCRIPT
-        root.mkdir()
-        text = project.files[SH_SCRIPT].decode()
-        if platform.os.value == "osx":
-            text = constructor_pkg_jinja(text)
-        script.write_text(text)
-        install = make_install(root, project)
+        install = lay_out(tmp_path / platform.value, project)
+        deploys = profile.deploy is not None
+        assert install.laid_out == expected_files(spec, install.kind, marker=deploys)
         # the example's deploy-time token, handed over as the deployment tool would
         given = {t.deploy.env: token for t in profile.tokens.values() if t.deploy and t.deploy.env}
-        result = run(shell, script, install, spec, platform, **given)
+        result = install.post_install(shell=shell, **given)
         assert result.returncode == 0, result.stderr
-        prefix = str(install.prefix)
+        prefix = install.prefix_text
         binstar = f"BINSTAR_CONFIG_DIR={prefix}/etc/installer-factory/binstar"
         tail = [["env", "config", "vars", "set", "-p", prefix, binstar]] if given else []
         assert install.calls() == expected_calls(spec, prefix, "/") + tail
@@ -202,8 +171,8 @@ def test_hostile_values_reach_conda_literally(
     platform: str, shell: str, tmp_path: Path, cert: bytes
 ) -> None:
     spec = fixed_hostile_spec()
-    script, install = prepare(tmp_path, spec, cert, Platform(platform))
-    assert_success(run(shell, script, install, spec, Platform(platform)), install, spec)
+    install = prepare(tmp_path, spec, cert, Platform(platform))
+    assert_success(install.post_install(shell=shell), install, spec)
 
 
 VARIANTS = {
@@ -223,8 +192,8 @@ def test_profile_variants_make_the_expected_calls(
     variant: str, shell: str, tmp_path: Path, cert: bytes
 ) -> None:
     spec = VARIANTS[variant]
-    script, install = prepare(tmp_path, spec, cert)
-    assert_success(run(shell, script, install, spec), install, spec)
+    install = prepare(tmp_path, spec, cert)
+    assert_success(install.post_install(shell=shell), install, spec)
 
 
 @pytest.mark.parametrize(
@@ -239,8 +208,8 @@ def test_profile_variants_make_the_expected_calls(
 )
 def test_hostile_prefix_path(prefix_name: str, shell: str, tmp_path: Path, cert: bytes) -> None:
     spec = fixed_hostile_spec(platforms=UNIX)
-    script, install = prepare(tmp_path, spec, cert, prefix_name=prefix_name)
-    assert_success(run(shell, script, install, spec), install, spec)
+    install = prepare(tmp_path, spec, cert, prefix_name=prefix_name)
+    assert_success(install.post_install(shell=shell), install, spec)
 
 
 # --- running: failures ------------------------------------------------------------------
@@ -256,15 +225,15 @@ def assert_failed(result: subprocess.CompletedProcess[bytes], message: bytes) ->
 
 
 def test_conda_missing(shell: str, tmp_path: Path, cert: bytes) -> None:
-    script, install = prepare(tmp_path, FAIL_SPEC, cert, conda=False)
-    assert_failed(run(shell, script, install, FAIL_SPEC), b"conda not found at ")
+    install = prepare(tmp_path, FAIL_SPEC, cert, conda=False)
+    assert_failed(install.post_install(shell=shell), b"conda not found at ")
     assert install.calls() == []
 
 
 def test_conda_not_executable(shell: str, tmp_path: Path, cert: bytes) -> None:
-    script, install = prepare(tmp_path, FAIL_SPEC, cert)
+    install = prepare(tmp_path, FAIL_SPEC, cert)
     (install.prefix / "bin" / "conda").chmod(0o644)
-    assert_failed(run(shell, script, install, FAIL_SPEC), b"conda not found at ")
+    assert_failed(install.post_install(shell=shell), b"conda not found at ")
     assert install.calls() == []
 
 
@@ -272,39 +241,33 @@ def test_conda_not_executable(shell: str, tmp_path: Path, cert: bytes) -> None:
 def test_failing_conda_call_stops_the_script(
     step: int, shell: str, tmp_path: Path, cert: bytes
 ) -> None:
-    script, install = prepare(tmp_path, FAIL_SPEC, cert)
-    result = run(shell, script, install, FAIL_SPEC, RECORDER_EXIT="3", RECORDER_FAIL_AT=str(step))
+    install = prepare(tmp_path, FAIL_SPEC, cert)
+    result = install.post_install(shell=shell, RECORDER_EXIT="3", RECORDER_FAIL_AT=str(step))
     assert_failed(result, b"error: ")
     # nothing after the failing call runs
-    assert install.calls() == expected_calls(FAIL_SPEC, str(install.prefix), "/")[: step + 1]
+    assert install.calls() == expected_calls(FAIL_SPEC, install.prefix_text, "/")[: step + 1]
 
 
 @pytest.mark.parametrize("code", ["1", "2", "126", "255"])
 def test_any_conda_exit_code_fails_the_script(
     code: str, shell: str, tmp_path: Path, cert: bytes
 ) -> None:
-    script, install = prepare(tmp_path, FAIL_SPEC, cert)
-    assert_failed(run(shell, script, install, FAIL_SPEC, RECORDER_EXIT=code), b"error: ")
+    install = prepare(tmp_path, FAIL_SPEC, cert)
+    assert_failed(install.post_install(shell=shell, RECORDER_EXIT=code), b"error: ")
     assert len(install.calls()) == 1
 
 
 @pytest.mark.parametrize("value", [None, ""], ids=["unset", "empty"])
 def test_prefix_unset(value: str | None, shell: str, tmp_path: Path, cert: bytes) -> None:
-    script, install = prepare(tmp_path, FAIL_SPEC, cert)
-    env = installer_env(FAIL_SPEC, str(install.prefix), Platform.linux_64)
-    env["RECORDER_LOG"] = str(install.log)
-    if value is None:
-        del env["PREFIX"]
-    else:
-        env["PREFIX"] = value
-    result = run_sh(shell, script, env, install.cwd)
-    assert_failed(result, b"PREFIX")
+    install = prepare(tmp_path, FAIL_SPEC, cert)
+    assert_failed(install.post_install(shell=shell, PREFIX=value), b"PREFIX")
     assert install.calls() == []
 
 
 def test_bundle_missing(shell: str, tmp_path: Path, cert: bytes) -> None:
-    script, install = prepare(tmp_path, FAIL_SPEC, cert, bundle=False)
-    assert_failed(run(shell, script, install, FAIL_SPEC), b"CA bundle not found at ")
+    install = prepare(tmp_path, FAIL_SPEC, cert)
+    install.prefix.joinpath(*BUNDLE_PARTS).unlink()  # laid out by extra_files: taken away
+    assert_failed(install.post_install(shell=shell), b"CA bundle not found at ")
     assert install.calls() == []  # nothing is half-configured
 
 
@@ -316,18 +279,15 @@ def test_pkg_script_survives_constructor_jinja(tmp_path: Path, cert: bytes) -> N
     assert any(s in v for v in spec.psm.settings.values() for s in ("{{", "{%", "{#"))
     project = render(write_profile(tmp_path, spec, cert), Platform.osx_arm64)
     text = project.files[SH_SCRIPT].decode()
-    assert constructor_pkg_jinja(text) == text
+    assert pkg_jinja(text) == text
 
 
 # --- hypothesis: hostile values, executed -------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def scratch(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("sh-hypothesis")
-
-
-@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@pytest.mark.slow
+@needs_dash
+@settings(max_examples=examples(100), suppress_health_check=[HealthCheck.too_slow])
 @given(spec=hostile_spec(ascii_only=False).map(lambda s: Spec(platforms=UNIX, psm=s.psm)))
 def test_hostile_profile_values_run_literally(spec: Spec, scratch: Path, cert: bytes) -> None:
     with tempfile.TemporaryDirectory(dir=scratch) as tmp:
@@ -335,18 +295,15 @@ def test_hostile_profile_values_run_literally(spec: Spec, scratch: Path, cert: b
         project = render(write_profile(root / "profile", spec, cert), Platform.linux_64)
         pkg = render(write_profile(root / "profile", spec, cert), Platform.osx_arm64)
         pkg_text = pkg.files[SH_SCRIPT].decode()
-        assert constructor_pkg_jinja(pkg_text) == pkg_text
-        for index, shell in enumerate(SHELLS):
-            case = root / f"{shell}-{index}"
-            script = case / SH_SCRIPT
-            case.mkdir()
-            script.write_bytes(project.files[SH_SCRIPT])
-            install = make_install(case, project)
-            assert_success(run(shell, script, install, spec), install, spec)
+        assert pkg_jinja(pkg_text) == pkg_text
+        for shell in SHELLS:
+            install = lay_out(root / shell, project)
+            assert_success(install.post_install(shell=shell), install, spec)
 
 
-@settings(max_examples=100, deadline=None)
-@given(value=st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\0")))
+@needs_dash
+@settings(max_examples=examples(100))
+@given(value=hostile_text(ascii_only=False, printable=False))
 def test_sh_quote_is_one_literal_word(value: str, scratch: Path) -> None:
     quoted = sh_quote(value)
     assert not any(s in quoted for s in ("{{", "{%", "{#"))  # nothing for Jinja to see

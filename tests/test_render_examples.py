@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import hashlib
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
-from conftest import EXAMPLES, PROFILES
+from conftest import EXAMPLES, PROFILES, read_tree
 from constructor_reader import build_time_errors, parse, schema_errors
 
 from factory.platforms import Platform
@@ -116,10 +119,31 @@ def test_rendering_is_deterministic(example: str, tmp_path: Path, cli):
     assert cli("render", PROFILES / f"{example}.yaml", "-o", first).code == 0
     assert cli("render", PROFILES / f"{example}.yaml", "-o", second).code == 0
     assert cli("render", PROFILES / f"{example}.yaml", "-o", first).code == 0  # re-render
-    files_a = {p.relative_to(first): p.read_bytes() for p in first.rglob("*") if p.is_file()}
-    files_b = {p.relative_to(second): p.read_bytes() for p in second.rglob("*") if p.is_file()}
+    files_a, files_b = read_tree(first), read_tree(second)
     assert files_a == files_b
-    assert files_a
+    assert any(data is not None for data in files_a.values())
+
+
+def test_rendering_is_the_same_in_every_process(tmp_path: Path):
+    """Set and dict order must not reach the output: the real CLI, in fresh processes with
+    three different string hash seeds, renders the examples to byte-identical trees."""
+    profiles = [str(PROFILES / f"{name}.yaml") for name in EXAMPLES]
+    trees = []
+    for hash_seed in ("0", "1", "2914"):
+        out = tmp_path / f"hash-{hash_seed}"
+        done = subprocess.run(
+            [sys.executable, "-m", "factory", "render", *profiles, "-o", str(out)],
+            env={**os.environ, "PYTHONHASHSEED": hash_seed},
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=False,
+        )
+        assert done.returncode == 0, done.stderr
+        trees.append(read_tree(out))
+    assert len([v for v in trees[0].values() if v is not None]) > 20
+    assert trees[0] == trees[1] == trees[2]
 
 
 def test_in_memory_render_matches_itself():

@@ -14,18 +14,28 @@ import secrets
 import string
 import tarfile
 import time
+import uuid
 import zipfile
 from pathlib import Path
 from urllib.parse import quote
 
 import pytest
-from conftest import PROFILES, make_certificate
+from conftest import (
+    BASE62,
+    PROFILES,
+    examples,
+    github_checksum,
+    github_token,
+    make_certificate,
+    mixed_secret,
+)
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from factory.cli.main import main
 from factory.errors import InputError
 from factory.leaks.scan import Finding, ScanResult, scan_paths
+from factory.leaks.shapes import find_token_shapes
 
 MiB = 1 << 20
 
@@ -74,35 +84,80 @@ def test_known_value_in_a_plain_file(tmp_path: Path) -> None:
     assert_no_leak(result, tok)
 
 
-def _shapes() -> list[tuple[str, str, str]]:
-    """(kind, line, secret part) for every token shape, made fresh each run."""
-    tok = token()
-    alnum = string.ascii_letters + string.digits
-    ghp = "ghp_" + "".join(secrets.choice(alnum) for _ in range(36))
+def _shapes() -> dict[str, tuple[str, str, str]]:
+    """(kind, line, secret part) for every token shape, made fresh each run in the shape
+    real ones have: what the pattern promises to find, never a lucky draw."""
+    mixed = mixed_secret()  # passwords and URL tokens: letters mixed with digits
+    anaconda_org = "".join(secrets.choice(string.ascii_lowercase) for _ in range(2))
+    anaconda_org += "-" + str(uuid.uuid4())  # anaconda.org's tokens: xx-<uuid>
     aws = "AKIA" + "".join(
         secrets.choice(string.ascii_uppercase + string.digits) for _ in range(16)
     )
     b64 = lambda d: base64.urlsafe_b64encode(json.dumps(d).encode()).rstrip(b"=").decode()  # noqa: E731
-    jwt = f"{b64({'alg': 'HS256'})}.{b64({'sub': tok})}.{token()}"
-    return [
-        ("conda URL token", f"channel: https://conda.example.com/t/{tok}/main", tok),
-        ("URL password", f"proxy: http://alice:{tok}@proxy.example.com:8080", tok),
-        ("JSON web token", f"id = {jwt}", jwt),
-        ("GitHub token", f"export GH={ghp}", ghp),
-        ("AWS access key", f"key {aws} here", aws),
-        ("assigned secret", f"password = {tok}", tok),
-    ]
+    jwt = f"{b64({'alg': 'HS256'})}.{b64({'sub': token()})}.{token()}"
+    ghp = github_token()
+    return {
+        "conda-url": ("conda URL token", f"channel: https://conda.example.com/t/{mixed}/m", mixed),
+        "anaconda-org": (
+            "conda URL token",
+            f"channel: https://conda.anaconda.org/t/{anaconda_org}/acme",
+            anaconda_org,
+        ),
+        "url-password": (
+            "URL password",
+            f"proxy: http://alice:{mixed}@proxy.example.com:8080",
+            mixed,
+        ),
+        "jwt": ("JSON web token", f"id = {jwt}", jwt),
+        "github": ("GitHub token", f"export GH={ghp}", ghp),
+        "aws": ("AWS access key", f"key {aws} here", aws),
+        "assigned": ("assigned secret", f"password = {mixed}", mixed),
+    }
 
 
-@pytest.mark.parametrize("index", range(6))
-def test_token_shapes_are_found(tmp_path: Path, index: int) -> None:
-    kind, line, secret = _shapes()[index]
+@pytest.mark.parametrize("case", sorted(_shapes()))
+def test_token_shapes_are_found(tmp_path: Path, case: str) -> None:
+    kind, line, secret = _shapes()[case]
     text = f"# report\n{line}\n"
     report = tmp_path / "report.txt"
     report.write_text(text)
     result = scan_paths([report])
     assert Finding(str(report), None, text.index(secret), kind) in result.findings
     assert_no_leak(result, secret)
+
+
+# GitHub's gh?_ tokens: 30 random base62 characters and a checksum of them. npm's tokens
+# share the format; the example in github.com/secretlint/secretlint/issues/200 pins it.
+NPM_EXAMPLE = "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"
+
+
+def test_github_checksum_matches_a_published_token() -> None:
+    body, checksum = NPM_EXAMPLE[4:34], NPM_EXAMPLE[34:]
+    assert github_checksum(body) == checksum
+
+
+def test_every_github_checksum_starts_with_a_digit() -> None:
+    """Why the shape may ask for a digit: the checksum's first character is CRC32 // 62**5,
+    and a CRC32 is below 5 * 62**5, so it is one of 0-4."""
+    assert 2**32 - 1 < 5 * 62**5
+    assert github_checksum("A" * 30)[0] in "01234"
+
+
+@settings(max_examples=examples(200))
+@given(
+    body=st.text(st.sampled_from(BASE62), min_size=30, max_size=30),
+    kind=st.sampled_from("pousr"),
+)
+def test_every_real_github_token_is_found(body: str, kind: str) -> None:
+    """Whatever the 30 random characters, digits or none, the token is found."""
+    token_ = github_token(kind, body)
+    found = [m for m in find_token_shapes(f"GH={token_}\n".encode()) if m.kind == "GitHub token"]
+    assert [(m.start, m.length) for m in found] == [(3, 40)]
+
+
+def test_a_github_token_without_a_digit_in_its_body_is_found() -> None:
+    token_ = github_token("p", "".join(secrets.choice(string.ascii_letters) for _ in range(30)))
+    assert "GitHub token" in {m.kind for m in find_token_shapes(token_.encode())}
 
 
 def test_ordinary_text_is_not_a_finding(tmp_path: Path) -> None:
@@ -305,9 +360,7 @@ def test_paths_and_symlinks(tmp_path: Path) -> None:
 _printable = st.characters(exclude_categories=("Cs", "Cc"))
 
 
-@settings(
-    max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
-)
+@settings(max_examples=examples(100), suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
     value=st.text(_printable, min_size=8, max_size=40),
     data=st.binary(max_size=2048),

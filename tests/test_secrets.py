@@ -8,7 +8,7 @@ import string
 from pathlib import Path
 
 import pytest
-from conftest import MINIMAL, REPO
+from conftest import MINIMAL, REPO, examples, github_token, mixed_secret
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -21,23 +21,23 @@ def _tok(n: int = 32) -> str:
     return secrets.token_urlsafe(n)  # made at run time: nothing secret is committed
 
 
+# Each made in the shape real ones have (tests/conftest.py), not by a lucky random draw.
 LITERALS = {
-    "conda-url-token": ("condarc", lambda: {"channel_alias": f"https://repo.corp/t/{_tok()}/"}),
-    "url-password": ("condarc", lambda: {"channel_alias": f"https://bob:{_tok()}@repo.corp/"}),
-    "jwt": ("company", lambda: f"eyJ{_tok(12)}.eyJ{_tok(12)}.{_tok(12)}"),
-    "github": (
-        "company",
-        lambda: (
-            "ghp_"
-            + "".join(secrets.choice(string.ascii_letters + string.digits) for _ in range(35))
-            + "7"
-        ),  # base62, as GitHub's are
+    "conda-url-token": (
+        "condarc",
+        lambda: {"channel_alias": f"https://repo.corp/t/{mixed_secret()}/"},
     ),
+    "url-password": (
+        "condarc",
+        lambda: {"channel_alias": f"https://bob:{mixed_secret()}@repo.corp/"},
+    ),
+    "jwt": ("company", lambda: f"eyJ{_tok(12)}.eyJ{_tok(12)}.{_tok(12)}"),
+    "github": ("company", github_token),
     "aws": (
         "company",
         lambda: "AKIA" + "".join(secrets.choice(string.ascii_uppercase) for _ in range(16)),
     ),
-    "assigned": ("condarc", lambda: {"settings": {"note": f"password={_tok()}"}}),
+    "assigned": ("condarc", lambda: {"settings": {"note": f"password={mixed_secret()}"}}),
 }
 
 
@@ -107,7 +107,7 @@ def test_redact_hides_values_their_encodings_and_token_shapes():
     token = "s3cr3t/valu+e&x"
     text = (
         f"raw {token} url https%3A {'s3cr3t%2Fvalu%2Be%26x'} json "
-        f"{json.dumps(token)} chan https://h/t/{_tok()}/main"
+        f"{json.dumps(token)} chan https://h/t/{mixed_secret()}/main"
     )
     shown = redact(text, [token])
     assert token not in shown and "s3cr3t%2Fvalu%2Be%26x" not in shown
@@ -120,10 +120,9 @@ TOKENS = st.text(
 ).filter(lambda s: s.strip() == s)
 
 
+@pytest.mark.slow
 @given(token=TOKENS)
-@settings(
-    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
-)
+@settings(max_examples=examples(40), suppress_health_check=[HealthCheck.function_scoped_fixture])
 def test_token_values_are_never_printed(token: str, cli, tmp_path: Path, monkeypatch):
     """Whatever path the value takes into a message: a key, a file name, an extends target,
     plain text and JSON, success and failure."""

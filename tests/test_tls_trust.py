@@ -4,7 +4,6 @@ the rendered post-install step configures the installation, and not trusted with
 
 from __future__ import annotations
 
-import datetime as dt
 import http.server
 import ipaddress
 import ssl
@@ -14,8 +13,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import make_certificate
-from scripts_support import SH_SCRIPT, Spec, installer_env, make_install, render, run_sh
+from conftest import certificate_builder, make_certificate, write_tree
+from fake_install import lay_out
+from scripts_support import render
 
 from factory.platforms import Platform
 
@@ -25,19 +25,12 @@ def _ca_and_server(tmp_path: Path) -> tuple[bytes, Path, Path]:
     from cryptography import x509
     from cryptography.hazmat.primitives import hashes, serialization
     from cryptography.hazmat.primitives.asymmetric import ec
-    from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+    from cryptography.x509.oid import ExtendedKeyUsageOID
 
-    now = dt.datetime.now(dt.timezone.utc)
     ca_key = ec.generate_private_key(ec.SECP256R1())
-    ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Intercepting Proxy Root")])
+    root = "Intercepting Proxy Root"
     ca = (
-        x509.CertificateBuilder()
-        .subject_name(ca_name)
-        .issuer_name(ca_name)
-        .public_key(ca_key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(days=1))
-        .not_valid_after(now + dt.timedelta(days=30))
+        certificate_builder(root, ca_key.public_key(), days_valid=30)
         .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
         .add_extension(
             x509.KeyUsage(False, False, False, False, False, True, True, False, False),
@@ -48,13 +41,7 @@ def _ca_and_server(tmp_path: Path) -> tuple[bytes, Path, Path]:
     )
     key = ec.generate_private_key(ec.SECP256R1())
     server = (
-        x509.CertificateBuilder()
-        .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")]))
-        .issuer_name(ca_name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(days=1))
-        .not_valid_after(now + dt.timedelta(days=7))
+        certificate_builder("127.0.0.1", key.public_key(), issuer=root, days_valid=7)
         .add_extension(
             x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
             critical=False,
@@ -112,26 +99,22 @@ def _get(url: str, cafile: str | None) -> bytes:
 
 
 def _configured_bundle(tmp_path: Path, ca_pem: bytes, env: tuple[str, ...]) -> dict[str, str]:
-    """Render a profile shipping `ca_pem` (beside an unrelated root), run its post-install
-    step with a recording conda, and return what the installation was configured with."""
-    other = make_certificate(common_name="Unrelated Root")
-    (tmp_path / "certs").mkdir()
-    (tmp_path / "certs" / "proxy.pem").write_bytes(ca_pem)
-    (tmp_path / "certs" / "other.pem").write_bytes(other)
-    profile = tmp_path / "p.yaml"
-    profile.write_text(
-        "name: T\nversion: '1'\nplatforms: [linux-64]\nchannels: [conda-forge]\n"
-        "packages: {specs: {base: [python, conda]}}\n"
-        "ca_certs: {a-other: certs/other.pem, b-proxy: certs/proxy.pem}\n"
-        f"trust: {{env: {list(env)}}}\n",
-        encoding="utf-8",
+    """Render a profile shipping `ca_pem` (beside an unrelated root), install it with a
+    recording conda, and return what the installation was configured with."""
+    profile = "p.yaml"
+    write_tree(
+        tmp_path,
+        {
+            "certs/proxy.pem": ca_pem,
+            "certs/other.pem": make_certificate(common_name="Unrelated Root"),
+            profile: "name: T\nversion: '1'\nplatforms: [linux-64]\nchannels: [conda-forge]\n"
+            "packages: {specs: {base: [python, conda]}}\n"
+            "ca_certs: {a-other: certs/other.pem, b-proxy: certs/proxy.pem}\n"
+            f"trust: {{env: {list(env)}}}\n",
+        },
     )
-    project = render(profile, Platform.linux_64)
-    install = make_install(tmp_path / "install", project)
-    script = tmp_path / SH_SCRIPT
-    script.write_bytes(project.files[SH_SCRIPT])
-    variables = installer_env(Spec(name="T"), str(install.prefix), Platform.linux_64)
-    done = run_sh("bash", script, {**variables, "RECORDER_LOG": str(install.log)}, install.cwd)
+    install = lay_out(tmp_path / "install", render(tmp_path / profile, Platform.linux_64))
+    done = install.post_install()
     assert done.returncode == 0, done.stderr
     configured: dict[str, str] = {}
     for call in install.calls():

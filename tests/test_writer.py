@@ -5,17 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import PROFILES
+from conftest import PROFILES, read_tree
 
 from factory.errors import OutputError
 from factory.output.staged import write_projects
 from factory.platforms import Platform
 from factory.profile.load import load_profile
 from factory.render.project import render_project
-
-
-def _snapshot(root: Path) -> dict[str, bytes]:
-    return {str(p.relative_to(root)): p.read_bytes() for p in root.rglob("*") if p.is_file()}
 
 
 def test_foreign_directory_is_never_replaced(tmp_path: Path, cli):
@@ -33,7 +29,7 @@ def test_failed_write_leaves_earlier_output_untouched(tmp_path: Path, monkeypatc
     loaded = load_profile(PROFILES / "minimal.yaml")
     projects = [render_project(loaded, p) for p in (Platform.linux_64, Platform.win_64)]
     write_projects(projects, tmp_path)
-    before = _snapshot(tmp_path)
+    before = read_tree(tmp_path)
     projects[1].files["construct.yaml"] = b"changed"
 
     real = Path.write_bytes
@@ -49,7 +45,7 @@ def test_failed_write_leaves_earlier_output_untouched(tmp_path: Path, monkeypatc
     with pytest.raises(OutputError, match="No space left"):
         write_projects(projects, tmp_path)
     monkeypatch.undo()
-    assert _snapshot(tmp_path) == before
+    assert read_tree(tmp_path) == before
     leftovers = [p for p in tmp_path.rglob(".*new-*")]
     assert leftovers == []
 

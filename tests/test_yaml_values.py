@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from conftest import examples
 from constructor_reader import parse, schema_errors
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -53,7 +54,7 @@ TEXT = st.lists(st.one_of(HOSTILE, st.text(max_size=5)), max_size=8).map("".join
 
 
 @given(value=TEXT)
-@settings(max_examples=300)
+@settings(max_examples=examples(300))
 def test_any_string_survives_constructor_reading(value: str):
     text = f'name: "x"\nversion: "1"\ncompany: {yamltext.scalar(value)}\nspecs:\n' + yamltext.dump(
         [value, "python"], 2
@@ -64,7 +65,7 @@ def test_any_string_survives_constructor_reading(value: str):
 
 
 @given(mapping=st.dictionaries(st.text(min_size=1, max_size=6), TEXT, max_size=4))
-@settings(max_examples=150)
+@settings(max_examples=examples(150))
 def test_nested_mappings_survive(mapping: dict[str, str]):
     text = 'name: "x"\nversion: "1"\nscript_env_variables:\n' + yamltext.dump(mapping, 2)
     if not mapping:
@@ -83,9 +84,7 @@ PRINTABLE = st.text(
 @given(
     spec_tail=PRINTABLE, company=TEXT.filter(lambda s: s.isprintable() and s != ""), text_=PRINTABLE
 )
-@settings(
-    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
-)
+@settings(max_examples=examples(40), suppress_health_check=[HealthCheck.function_scoped_fixture])
 def test_profile_values_reach_construct_yaml_literally(
     tmp_path: Path, spec_tail: str, company: str, text_: str
 ):

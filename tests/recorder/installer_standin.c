@@ -18,10 +18,8 @@
  *   fail      creates nothing, exits STANDIN_EXIT (default 1; strtol base 0)
  *   broken    as ok but leaves out STANDIN_LEAVE_OUT (a path relative to the folder), exits 0
  *   noverify  as ok but the version marker names another version, exits 0
- * The installation: Scripts\conda.exe (a copy of STANDIN_CONDA), .condarc, the marker
- * etc\installer-factory\installer.json (STANDIN_NAME, STANDIN_VERSION, win-64), the CA
- * bundle etc\installer-factory\ca-bundle.pem, the folder etc\installer-factory\binstar\data
- * and Uninstall-<STANDIN_NAME>.exe (a copy of this program).
+ * The installation: a copy of the folder STANDIN_PAYLOAD (the project as the fake install
+ * of the tests leaves it) and Uninstall-<STANDIN_NAME>.exe (a copy of this program).
  *
  * Uninstaller (Uninstall-*.exe): removes everything in its folder except itself, as NSIS
  * does when run with _?=, and exits STANDIN_UNINSTALL_EXIT (default 0). With STANDIN_HOLD
@@ -181,6 +179,35 @@ static void copy_file(const char *source, const char *prefix, const char *rel)
     CopyFileA(source, path, FALSE);
 }
 
+/* Copy what is below source\rel to prefix\rel ("" for rel: all of it), as the payload. */
+static void copy_tree(const char *source, const char *prefix, const char *rel)
+{
+    char pattern[PATH_CHARS], from[PATH_CHARS], sub[PATH_CHARS];
+    WIN32_FIND_DATAA found;
+    HANDLE h;
+
+    snprintf(from, sizeof from, "%s%s%s", source, *rel ? "\\" : "", rel);
+    join(pattern, from, "*");
+    if ((h = FindFirstFileA(pattern, &found)) == INVALID_HANDLE_VALUE)
+        return;
+    do {
+        if (strcmp(found.cFileName, ".") == 0 || strcmp(found.cFileName, "..") == 0)
+            continue;
+        snprintf(sub, sizeof sub, "%s%s%s", rel, *rel ? "\\" : "", found.cFileName);
+        if (left_out(sub))
+            continue;
+        if (found.dwFileAttributes & FILE_ATTRIBUTE_DIRECTORY) {
+            join(pattern, prefix, sub);
+            make_dirs(pattern);
+            copy_tree(source, prefix, sub);
+        } else {
+            join(pattern, source, sub);
+            copy_file(pattern, prefix, sub);
+        }
+    } while (FindNextFileA(h, &found));
+    FindClose(h);
+}
+
 static int is_empty_dir(const char *dir)
 {
     char pattern[PATH_CHARS];
@@ -203,7 +230,7 @@ static int install(const char *prefix)
 {
     const char *mode = env_or("STANDIN_MODE", "ok");
     const char *name = env_or("STANDIN_NAME", "Standin");
-    char self[PATH_CHARS], rel[PATH_CHARS], marker[1024], data[PATH_CHARS];
+    char self[PATH_CHARS], rel[PATH_CHARS], marker[1024];
 
     if (strcmp(mode, "fail") == 0)
         return (int)strtol(env_or("STANDIN_EXIT", "1"), NULL, 0);
@@ -212,17 +239,13 @@ static int install(const char *prefix)
     if (!is_empty_dir(prefix))
         return 1; /* NSIS: "the folder must be empty" */
     make_dirs(prefix);
-    copy_file(env_or("STANDIN_CONDA", ""), prefix, "Scripts\\conda.exe");
-    write_file(prefix, ".condarc", "channels: [conda-forge]\n");
-    snprintf(marker, sizeof marker,
-             "{\n  \"name\": \"%s\",\n  \"platform\": \"win-64\",\n  \"version\": \"%s\"\n}\n",
-             name,
-             strcmp(mode, "noverify") == 0 ? "0.0.0-other" : env_or("STANDIN_VERSION", ""));
-    write_file(prefix, "etc\\installer-factory\\installer.json", marker);
-    write_file(prefix, "etc\\installer-factory\\ca-bundle.pem", "-----BEGIN CERTIFICATE-----\n");
-    if (!left_out("etc\\installer-factory\\binstar\\data")) {
-        join(data, prefix, "etc\\installer-factory\\binstar\\data");
-        make_dirs(data);
+    copy_tree(env_or("STANDIN_PAYLOAD", ""), prefix, "");
+    if (strcmp(mode, "noverify") == 0) {
+        snprintf(marker, sizeof marker,
+                 "{\n  \"name\": \"%s\",\n  \"platform\": \"win-64\",\n"
+                 "  \"version\": \"0.0.0-other\"\n}\n",
+                 name);
+        write_file(prefix, "etc\\installer-factory\\installer.json", marker);
     }
     GetModuleFileNameA(NULL, self, sizeof self);
     snprintf(rel, sizeof rel, "Uninstall-%s.exe", name);
