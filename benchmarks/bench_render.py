@@ -3,7 +3,7 @@
 Goal (issue "Speed"): rendering costs under 5 ms per project (one profile on one platform).
 Profiles are generated into a temporary directory (names, package groups, channels, remaps,
 extends, licences, images, CA certificates made at run time with cryptography, PSM auth),
-loaded once with factory.profile.load.load_profile, then rendered with
+loaded once with factory.profiles.load.load_profile, then rendered with
 factory.render.project.render_project in memory and, separately timed, written with
 factory.output.staged.write_projects. Each measurement is repeated and the median reported.
 Exit status: 0 goal met, 1 goal missed, 2 a generated profile did not load.
@@ -224,7 +224,7 @@ def main(argv: list[str] | None = None) -> int:
     sys.path.insert(0, str(REPO))
     from factory.errors import FactoryError, ProfileInvalid
     from factory.output.staged import write_projects
-    from factory.profile.load import load_profile
+    from factory.profiles.load import load_profile
     from factory.render.project import render_project
 
     with tempfile.TemporaryDirectory(prefix="bench-render-") as tmp:

@@ -23,13 +23,13 @@ from factory.version import __version__
 # public name -> the module that defines it
 _API: dict[str, str] = {
     # profiles: load, merge, check; where each value came from
-    "load_profile": "factory.profile.load",
-    "LoadedProfile": "factory.profile.load",
-    "find_profile": "factory.profile.layering",
-    "Profile": "factory.profile.model",
-    "token_values": "factory.profile.tokens",
-    "stamp": "factory.profile.release",
-    "load_settings": "factory.profile.user_config",
+    "load_profile": "factory.profiles.load",
+    "LoadedProfile": "factory.profiles.load",
+    "find_profile": "factory.profiles.layering",
+    "Profile": "factory.profiles.model",
+    "token_values": "factory.profiles.tokens",
+    "stamp": "factory.profiles.release",
+    "load_settings": "factory.profiles.user_config",
     # rendering: one constructor project per (profile, platform), and writing it
     "plan_project": "factory.render.plan",
     "render_project": "factory.render.project",
@@ -43,9 +43,9 @@ _API: dict[str, str] = {
     "sbom_text": "factory.lock.sbom",
     "Fetcher": "factory.lock.repodata",
     # builds
-    "run_builds": "factory.build.run",
-    "report_builds": "factory.build.run",
-    "rehash": "factory.build.rehash",
+    "run_builds": "factory.builds.run",
+    "report_builds": "factory.builds.run",
+    "rehash": "factory.builds.rehash",
     # deployment kits
     "write_kit": "factory.deploy.kit",
     "write_manifest": "factory.deploy.manifest",

@@ -26,7 +26,7 @@ from conftest import REPO, write_tree
 from hypothesis import strategies as st
 
 from factory.platforms import Platform
-from factory.profile.load import load_profile
+from factory.profiles.load import load_profile
 from factory.render.project import RenderedProject, render_project
 
 # Where the installed layout keeps things (constructor's extra_files put the bundle there).

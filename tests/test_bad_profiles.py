@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 from conftest import MINIMAL, CliResult, make_certificate, read_tree, write_tree
 
-from factory.profile.model import Install, Profile
+from factory.profiles.model import Install, Profile
 
 Cli = Callable[..., CliResult]
 Write = Callable[[str, str], Path]

@@ -17,7 +17,7 @@ from urllib.parse import quote_plus
 import pytest
 from conftest import REPO
 
-from factory.build.host import host_platform, native_skip_reason
+from factory.builds.host import host_platform, native_skip_reason
 from factory.leaks.scan import scan_paths
 from factory.platforms import Platform
 
@@ -180,8 +180,8 @@ def test_a_planted_token_fails_the_build_and_keeps_earlier_output(
 def test_a_failing_constructor_is_reported_and_later_jobs_still_run(
     standin: Path, write, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from factory.build.run import run_builds
-    from factory.profile.load import load_profile
+    from factory.builds.run import run_builds
+    from factory.profiles.load import load_profile
 
     assert BUILT is not None
     first = load_profile(write("a.yaml", profile_text([BUILT.value], bake=False)))

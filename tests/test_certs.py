@@ -6,7 +6,7 @@ import datetime as dt
 
 from conftest import make_certificate
 
-from factory.profile.certificates import bundle, check_certificate_file
+from factory.profiles.certificates import bundle, check_certificate_file
 
 
 def test_a_valid_ca_passes():

@@ -98,7 +98,7 @@ def test_bad_config_is_located(cli, isolated_user_dirs: Path):
 def test_platformdirs_location_is_used_without_override(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ):
-    from factory.profile.user_config import config_path
+    from factory.profiles.user_config import config_path
 
     monkeypatch.delenv("INSTALLER_FACTORY_CONFIG")
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path))
@@ -125,7 +125,7 @@ def test_new_scaffolds_a_valid_profile(cli, tmp_path: Path):
     checked = cli("validate", "--json", made)
     assert checked.code == 0, checked.err
     assert json.loads(checked.out)["profiles"][0]["name"] == "Eng-ML"
-    from factory.profile.load import load_profile
+    from factory.profiles.load import load_profile
 
     assert load_profile(made).profile.company == 'Eng "R&D" %TEMP%'
     again = cli("new", "--no-input", "--output-dir", tmp_path, "--set", "profile=eng-ml")
@@ -216,7 +216,7 @@ def test_new_prompts_for_each_value(tmp_path: Path):
     )
     assert done.returncode == 0, done.stderr
     assert "Installer name" in done.stdout + done.stderr
-    from factory.profile.load import load_profile
+    from factory.profiles.load import load_profile
 
     profile = load_profile(tmp_path / "team-x.yaml").profile
     assert (profile.name, profile.installer_version, profile.company) == (

@@ -41,7 +41,7 @@ from scripts_support import TIMEOUT, base_env, read_log, shellcheck, yaml_text
 
 from factory.deploy.kit import kit_context, render_kit, write_kit
 from factory.platforms import Platform
-from factory.profile.load import load_profile
+from factory.profiles.load import load_profile
 from factory.render.project import RenderedProject, render_project
 
 NAME = "DeployTest"

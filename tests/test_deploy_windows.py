@@ -32,7 +32,7 @@ from scripts_support import MINGW, SPAWN_RETRIES, TIMEOUT, Wine, read_log, wine_
 from factory.deploy.kit import EXIT_CODES, kit_context, render_kit
 from factory.output.layout import FACTS_FILE
 from factory.platforms import Platform
-from factory.profile.load import load_profile
+from factory.profiles.load import load_profile
 from factory.render.project import RenderedProject, render_project
 from factory.version import __version__
 

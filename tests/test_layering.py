@@ -8,8 +8,8 @@ import pytest
 from conftest import make_certificate
 
 from factory.errors import InputError, ProfileInvalid
-from factory.profile.layering import find_profile, load_layered
-from factory.profile.load import load_profile
+from factory.profiles.layering import find_profile, load_layered
+from factory.profiles.load import load_profile
 
 
 def test_mappings_merge_lists_replace_null_removes(write):

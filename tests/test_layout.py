@@ -19,15 +19,15 @@ DATA_DIRS = {"templates", "new-profile", "__pycache__"}
 
 def _package_entries() -> set[str]:
     """Every module and subpackage, as README paths: `factory/cli/`, `factory/cli/main.py`."""
-    out = set()
+    out = {"factory/"}
     for path in PACKAGE.rglob("*"):
         rel = path.relative_to(REPO)
         if DATA_DIRS & set(rel.parts):
             continue
         if path.is_dir():
             out.add(rel.as_posix() + "/")
-        elif path.suffix == ".py":
-            out.add(rel.as_posix())
+        elif path.suffix == ".py" and (path.name != "__init__.py" or path.parent == PACKAGE):
+            out.add(rel.as_posix())  # a subpackage's __init__ is its folder's line
     return out
 
 
@@ -114,3 +114,14 @@ def test_nothing_imports_the_command_line():
             elif isinstance(node, ast.Import):
                 for alias in node.names:
                     assert not alias.name.startswith("factory.cli"), f"{rel} imports the cli"
+
+
+def test_readme_key_table_names_files_that_exist():
+    """The "Where each key lives" table points at real modules, templates and tests."""
+    text = (REPO / "README.md").read_text(encoding="utf-8")
+    section = text[text.index("### Where each key lives") : text.index("### Layered profiles")]
+    named = set(re.findall(r"`([\w/.-]+\.(?:py|j2))`", section))
+    assert named, "the table names files"
+    places = [PACKAGE, PACKAGE / "render" / "templates", REPO / "tests"]
+    missing = sorted(n for n in named if not any((base / n).is_file() for base in places))
+    assert missing == []

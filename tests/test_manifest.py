@@ -12,7 +12,7 @@ import jsonschema
 import pytest
 from conftest import REPO
 
-from factory.build.host import host_platform
+from factory.builds.host import host_platform
 from factory.deploy.manifest import schema_text
 
 BUILT = host_platform()

@@ -39,7 +39,7 @@ from scripts_support import (
 
 from factory.errors import ProfileInvalid
 from factory.platforms import Platform
-from factory.profile.load import load_profile
+from factory.profiles.load import load_profile
 from factory.quoting.shells import cmd_arg
 
 WIN = Platform.win_64

@@ -37,8 +37,8 @@ from scripts_support import VARIANTS as SHARED_VARIANTS
 
 from factory.errors import UnsafeValue
 from factory.platforms import Platform
-from factory.profile.load import load_profile
-from factory.profile.model import Profile
+from factory.profiles.load import load_profile
+from factory.profiles.model import Profile
 from factory.quoting.shells import sh_quote
 from factory.render.project import RenderedProject, render_project
 

@@ -13,7 +13,7 @@ from conftest import EXAMPLES, PROFILES, read_tree
 from constructor_reader import build_time_errors, parse, schema_errors
 
 from factory.platforms import Platform
-from factory.profile.load import load_profile
+from factory.profiles.load import load_profile
 from factory.render.project import render_project
 
 PLATFORMS = [p.value for p in Platform]
@@ -153,7 +153,7 @@ def test_in_memory_render_matches_itself():
 
 
 def test_committed_schema_is_current():
-    from factory.profile.schema import schema_text
+    from factory.profiles.schema import schema_text
 
     committed = (PROFILES / "profile.schema.json").read_text(encoding="utf-8")
     assert committed == schema_text(), (

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from factory.leaks.redact import REDACTED, redact, redact_data
 from factory.leaks.shapes import looks_like_token
-from factory.profile.tokens import installable
+from factory.profiles.tokens import installable
 
 
 def _tok(n: int = 32) -> str:

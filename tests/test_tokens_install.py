@@ -346,6 +346,6 @@ def test_windows_token_values_are_written_literally(
 
 
 def test_a_trailing_line_break_makes_a_token_uninstallable() -> None:
-    from factory.profile.tokens import installable
+    from factory.profiles.tokens import installable
 
     assert installable("abcdefgh12") and not installable("abcdefgh12\n")

@@ -10,7 +10,7 @@ from conftest import PROFILES, read_tree
 from factory.errors import OutputError
 from factory.output.staged import write_projects
 from factory.platforms import Platform
-from factory.profile.load import load_profile
+from factory.profiles.load import load_profile
 from factory.render.project import render_project
 
 

@@ -19,10 +19,10 @@ from factory.errors import InputError, Problem, ProfileInvalid, display_path
 from factory.formats.base import StrictModel
 from factory.leaks.shapes import looks_like_token
 from factory.platforms import OS, Platform
-from factory.profile.diagnostics import format_path, problems_from_validation
-from factory.profile.layering import Layered
-from factory.profile.load import literal_tokens
-from factory.profile.yamlfile import Path_, load_yaml_file
+from factory.profiles.diagnostics import format_path, problems_from_validation
+from factory.profiles.layering import Layered
+from factory.profiles.load import literal_tokens
+from factory.profiles.yamlfile import Path_, load_yaml_file
 
 DEFAULT_MATRIX = Path("build-matrix.yml")
 
@@ -185,7 +185,7 @@ class MatrixBuild:
 
     index: int
     spec: Build
-    loaded: Any  # factory.profile.load.LoadedProfile
+    loaded: Any  # factory.profiles.load.LoadedProfile
     platforms: list[Platform]
     installer_types: dict[OS, list[str]]
 
@@ -270,7 +270,7 @@ def _check_signing(model: MatrixFile, where: Layered) -> list[Problem]:
 
 
 def _load_build(matrix: LoadedMatrix, index: int, build: Build, where: Layered) -> list[Problem]:
-    from factory.profile.load import load_profile
+    from factory.profiles.load import load_profile
 
     at: Path_ = ("builds", index)
     profile_at = (*at, "profile")

@@ -24,7 +24,7 @@ from factory.ci.engines import TARGET_FILES, Engine
 from factory.ci.jobs import BuildUnit, build_units
 from factory.ci.matrix import DEFAULT_RUNNERS, LoadedMatrix, job_slug
 from factory.platforms import OS, Platform
-from factory.profile.channels import installed_channels
+from factory.profiles.channels import installed_channels
 from factory.quoting.shells import ps_quote, sh_quote
 from factory.quoting.yamltext import yaml_str
 from factory.templating import template_environment

@@ -19,7 +19,7 @@ from factory.cli.output import Console
 from factory.errors import InputError
 
 if TYPE_CHECKING:
-    from factory.build.run import BuildsReport
+    from factory.builds.run import BuildsReport
 
 
 def add_build(add: AddCommand) -> None:
@@ -68,7 +68,7 @@ def add_deploy_kit(add: AddCommand) -> None:
 
 
 def cmd_build(args: argparse.Namespace, out: Console) -> int:
-    from factory.build.run import report_builds, run_builds
+    from factory.builds.run import report_builds, run_builds
 
     _, loaded = load_all([args.profile], out)
     targets = select_targets(loaded, args.platform, "build")

@@ -13,8 +13,8 @@ from factory.platforms import Platform
 
 if TYPE_CHECKING:
     from factory.cli.output import Console
-    from factory.profile.load import LoadedProfile
-    from factory.profile.user_config import Settings
+    from factory.profiles.load import LoadedProfile
+    from factory.profiles.user_config import Settings
 
 PLATFORMS = tuple(p.value for p in Platform)
 
@@ -59,10 +59,10 @@ def profile_argument(parser: argparse.ArgumentParser, *, many: bool = False) -> 
 def load_all(refs: list[str], out: Console) -> tuple[Settings, list[LoadedProfile]]:
     """Load every profile; collect all problems from all of them before failing. The token
     values of every profile loaded are known to the console from then on."""
-    from factory.profile.layering import find_profile
-    from factory.profile.load import load_profile
-    from factory.profile.tokens import token_values
-    from factory.profile.user_config import load_settings
+    from factory.profiles.layering import find_profile
+    from factory.profiles.load import load_profile
+    from factory.profiles.tokens import token_values
+    from factory.profiles.user_config import load_settings
 
     settings = load_settings()
     loaded, problems, unreadable = [], [], []
@@ -99,7 +99,7 @@ def select_targets(
     """The command policy, decided here once for every command that works per platform:
     an abstract base is never rendered, built or locked, and a platform asked for must be
     one the profile targets (default: all of them). Every refusal is a located problem."""
-    from factory.profile.diagnostics import format_path
+    from factory.profiles.diagnostics import format_path
 
     problems: list[Problem] = []
     targets: list[Target] = []

@@ -114,7 +114,7 @@ def _profile(args: argparse.Namespace, out: Console) -> tuple[Any, list[Any]]:
 
 def _fetcher(item: Any, args: argparse.Namespace) -> Any:
     from factory.lock.repodata import DEFAULT_MAX_AGE, Fetcher, default_cache_dir
-    from factory.profile.tokens import token_values
+    from factory.profiles.tokens import token_values
 
     tokens = {item.profile.tokens[n].url: v for n, v in token_values(item).items()}
     ca = item.sources.ca_bundle

@@ -1,5 +1,5 @@
 """`matrix plan|run|ci` and `rehash`: arguments and printing; the work is in factory.ci
-(the matrix, its jobs, the pipelines) and factory.build (running builds, rehash)."""
+(the matrix, its jobs, the pipelines) and factory.builds (running builds, rehash)."""
 
 from __future__ import annotations
 
@@ -86,11 +86,11 @@ def cmd_matrix(args: argparse.Namespace, out: Console) -> int:
 
 
 def _run(args: argparse.Namespace, out: Console) -> int:
-    from factory.build.run import report_builds, run_builds
+    from factory.builds.run import report_builds, run_builds
     from factory.ci.jobs import build_units
     from factory.ci.matrix import load_matrix
     from factory.cli.build import print_builds
-    from factory.profile.tokens import token_values
+    from factory.profiles.tokens import token_values
 
     matrix = load_matrix(args.matrix)
     jobs = []
@@ -145,7 +145,7 @@ def _ci(args: argparse.Namespace, out: Console) -> int:
 
 
 def cmd_rehash(args: argparse.Namespace, out: Console) -> int:
-    from factory.build.rehash import rehash
+    from factory.builds.rehash import rehash
 
     results = rehash(args.directory)
     if args.json:

@@ -214,7 +214,7 @@ def cmd_schema(args: argparse.Namespace, out: Console) -> int:
     if args.manifest:
         from factory.deploy.manifest import schema_text
     else:
-        from factory.profile.schema import schema_text
+        from factory.profiles.schema import schema_text
 
     text = schema_text()
     if args.output:
@@ -227,7 +227,7 @@ def cmd_schema(args: argparse.Namespace, out: Console) -> int:
 
 
 def cmd_new(args: argparse.Namespace, out: Console) -> int:
-    from factory.profile.scaffold import parse_sets, scaffold
+    from factory.profiles.scaffold import parse_sets, scaffold
 
     target = scaffold(args.output_dir, parse_sets(args.set), no_input=args.no_input)
     if args.json:
@@ -239,7 +239,7 @@ def cmd_new(args: argparse.Namespace, out: Console) -> int:
 
 
 def cmd_config(args: argparse.Namespace, out: Console) -> int:
-    from factory.profile.user_config import load_settings
+    from factory.profiles.user_config import load_settings
 
     settings = load_settings()
     if args.json:
@@ -254,9 +254,9 @@ def cmd_config(args: argparse.Namespace, out: Console) -> int:
 
 
 def cmd_stamp(args: argparse.Namespace, out: Console) -> int:
-    from factory.profile.layering import find_profile
-    from factory.profile.release import stamp
-    from factory.profile.user_config import load_settings
+    from factory.profiles.layering import find_profile
+    from factory.profiles.release import stamp
+    from factory.profiles.user_config import load_settings
 
     settings = load_settings()
     file = find_profile(args.profile, relative_to=None, search_paths=settings.profile_paths)

@@ -37,7 +37,7 @@ def add_scan(add: AddCommand) -> None:
 def cmd_scan(args: argparse.Namespace, out: Console) -> int:
     from factory.leaks.redact import secret_environment
     from factory.leaks.scan import scan_paths
-    from factory.profile.tokens import token_values
+    from factory.profiles.tokens import token_values
 
     names = {value: f"${name}" for name, value in secret_environment().items()}
     if args.profile:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from factory.formats.deploy_facts import DeployFacts, PkgFacts, UnixFacts, WindowsFacts
 from factory.formats.installer_marker import InstallerMarker
 from factory.platforms import BINSTAR_RELPATH, CA_BUNDLE_RELPATH, MARKER_RELPATH, OS, Platform
-from factory.profile.model import Profile
+from factory.profiles.model import Profile
 
 
 def installer_marker(profile: Profile, platform: Platform) -> InstallerMarker:

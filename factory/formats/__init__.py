@@ -1,0 +1,1 @@
+"""The files installer-factory writes and reads back, one pydantic model each."""

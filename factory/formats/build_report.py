@@ -2,7 +2,7 @@
 
 `build` writes it (in a failed job's folder too); manifest.json is made from the reports of
 an output folder. Signing changes installers after the build: `rehash` then rewrites the
-checksums in place (factory.build.rehash), and the deployment kit, written again after
+checksums in place (factory.builds.rehash), and the deployment kit, written again after
 that, reads only the installers listed (`listed_installers`).
 """
 

@@ -66,7 +66,7 @@ class Manifest(JsonFile):
     model_config = ConfigDict(
         title="installer-factory manifest",
         # the published schema's text: changing it changes manifest.schema.json
-        json_schema_extra={"$comment": "Generated from factory/manifest.py; do not edit."},
+        json_schema_extra={"$comment": "Generated from factory/formats/manifest.py; do not edit."},
     )
 
     generator: Literal["installer-factory"] = "installer-factory"

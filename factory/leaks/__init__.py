@@ -1,0 +1,1 @@
+"""Tokens must never leak: what a token looks like, redaction, and scanning outputs."""

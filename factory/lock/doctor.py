@@ -17,7 +17,7 @@ from factory.lock.lockfile import channel_priority, platform_inputs
 from factory.lock.repodata import Fetcher
 from factory.lock.solve import Sources, _explain, _solve, to_locked
 from factory.platforms import Platform
-from factory.profile.load import LoadedProfile
+from factory.profiles.load import LoadedProfile
 
 
 @dataclass
@@ -65,7 +65,7 @@ def diagnose(
     references: list[str],
     virtual_overrides: dict[str, str] | None = None,
 ) -> list[Diagnosis]:
-    from factory.profile import channels as ch
+    from factory.profiles import channels as ch
 
     profile = loaded.profile
     org = Sources(fetcher, ch.build_channels(profile))

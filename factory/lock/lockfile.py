@@ -23,7 +23,7 @@ from factory.formats.lock_file import (
     read_lock,
 )
 from factory.platforms import Platform
-from factory.profile.model import Profile
+from factory.profiles.model import Profile
 
 # the lock commands and tests import the file's names from here too
 __all__ = [
@@ -93,7 +93,7 @@ def inputs_sha256(channels: list[str], priority: str, specs: list[str], virtual:
 def platform_inputs(
     profile: Profile, platform: Platform, overrides: dict[str, str] | None = None
 ) -> PlatformLock:
-    from factory.profile import channels as ch
+    from factory.profiles import channels as ch
 
     channels = ch.build_channels(profile)
     specs = list(profile.packages.specs_for(platform))
@@ -106,7 +106,7 @@ def stale_platforms(profile: Profile, lock: LockData, platforms: list[Platform])
     """Platforms whose lock is missing or was made from other inputs than the profile's.
     Virtual packages given on the command line count as chosen: only the profile's own
     parts (specs, channels, priority, virtual_specs) are compared."""
-    from factory.profile import channels as ch
+    from factory.profiles import channels as ch
 
     out = []
     for platform in platforms:
@@ -134,7 +134,7 @@ def pins(records: Sequence[Locked], labels: dict[str, str]) -> list[str]:
 
 def channel_labels(channels: list[str], platform: Platform) -> dict[str, str]:
     """Clean channel URL -> the profile's own name for it (`conda-forge`, a URL...)."""
-    from factory.profile.channels import channel_urls
+    from factory.profiles.channels import channel_urls
 
     return {url: channel for channel in channels for url in channel_urls(channel, platform.value)}
 

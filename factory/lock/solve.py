@@ -16,8 +16,8 @@ from factory.formats.lock_file import LockData, Locked, PlatformLock
 from factory.lock.lockfile import channel_priority, platform_inputs
 from factory.lock.repodata import Fetcher
 from factory.platforms import Platform
-from factory.profile.channels import channel_urls
-from factory.profile.load import LoadedProfile
+from factory.profiles.channels import channel_urls
+from factory.profiles.load import LoadedProfile
 
 
 class SolveFailed(FactoryError):
@@ -160,7 +160,7 @@ def lock_profile(
 ) -> LockRun:
     """Solve `platforms`; other platforms of `previous` are kept as they were. With
     `update`, every package of `previous` but those named keeps its exact record."""
-    from factory.profile import channels as ch
+    from factory.profiles import channels as ch
 
     sources = Sources(fetcher, ch.build_channels(loaded.profile))
     try:

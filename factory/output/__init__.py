@@ -1,0 +1,1 @@
+"""Where outputs go (every folder and file name) and how they are written: atomically."""

@@ -32,10 +32,10 @@ from factory.platforms import (
     STAGED_TOKENS_RELPATH,
     Platform,
 )
-from factory.profile import channels as ch
-from factory.profile.load import LoadedProfile
-from factory.profile.model import Profile
-from factory.profile.tokens import staged_name, token_file_name
+from factory.profiles import channels as ch
+from factory.profiles.load import LoadedProfile
+from factory.profiles.model import Profile
+from factory.profiles.tokens import staged_name, token_file_name
 from factory.version import __version__
 
 # Which constructor keys matter on which OS (constructor's own documentation of each key).

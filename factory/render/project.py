@@ -23,7 +23,7 @@ from factory.output.layout import (
     platform_relpath,
 )
 from factory.platforms import CA_BUNDLE_RELPATH, MARKER_RELPATH, Platform
-from factory.profile.load import LoadedProfile
+from factory.profiles.load import LoadedProfile
 from factory.quoting import yamltext
 from factory.quoting.shells import cmd_arg, sh_quote
 from factory.render.plan import ProjectPlan, plan_project

@@ -25,7 +25,7 @@ from pydantic import (
 
 from factory.formats.base import StrictModel
 from factory.platforms import OS, Platform
-from factory.profile.fields import (
+from factory.profiles.fields import (
     ENV_NAME_PATTERN,
     MONTH_PATTERN,
     SITE_PATTERN,
@@ -434,7 +434,7 @@ class Profile(StrictModel):
         extra="forbid",
         frozen=True,
         title="installer-factory profile",
-        json_schema_extra={"$comment": "Generated from factory/profile/model.py; do not edit."},
+        json_schema_extra={"$comment": "Generated from factory/profiles/model.py; do not edit."},
     )
 
     extends: Text | None = Field(

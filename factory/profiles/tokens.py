@@ -12,8 +12,8 @@ import re
 from urllib.parse import quote_plus
 
 from factory.leaks.shapes import MIN_TOKEN_LENGTH
-from factory.profile.load import LoadedProfile
-from factory.profile.model import INSTALLED_TOKEN_PATTERN
+from factory.profiles.load import LoadedProfile
+from factory.profiles.model import INSTALLED_TOKEN_PATTERN
 
 _INSTALLABLE = re.compile(INSTALLED_TOKEN_PATTERN)
 

@@ -13,15 +13,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from factory.build.constructor import constructor_version, find_constructor
-from factory.build.host import native_skip_reason
-from factory.build.job import BuildInput, BuildResult, baked_tokens, build_one, ensure_writable
+from factory.builds.constructor import constructor_version, find_constructor
+from factory.builds.host import native_skip_reason
+from factory.builds.job import BuildInput, BuildResult, baked_tokens, build_one, ensure_writable
 from factory.errors import display_path
 from factory.formats.lock_file import LockData
 from factory.lock.lockfile import lock_path, read_lock, require_fresh
 from factory.platforms import Platform
-from factory.profile.load import LoadedProfile
-from factory.profile.tokens import token_values
+from factory.profiles.load import LoadedProfile
+from factory.profiles.tokens import token_values
 from factory.render.project import RenderedProject, render_project
 
 BUILD_FAILED_EXIT = 5

@@ -12,7 +12,7 @@ SCHEMA_URL = "https://json-schema.org/draft/2020-12/schema"
 
 
 def layer_schema() -> dict[str, Any]:
-    from factory.profile.model import Profile
+    from factory.profiles.model import Profile
 
     schema = Profile.model_json_schema(mode="validation")
     _relax(schema)

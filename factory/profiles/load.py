@@ -19,12 +19,12 @@ from pydantic import ValidationError
 
 from factory.errors import Problem, ProfileInvalid
 from factory.leaks.shapes import looks_like_token
-from factory.profile.diagnostics import data_path, format_path, problems_from_validation
-from factory.profile.layering import Layered, load_layered
-from factory.profile.model import Profile
-from factory.profile.rules import Finding, check
-from factory.profile.sources import ProfileSources, read_sources
-from factory.profile.yamlfile import Path_
+from factory.profiles.diagnostics import data_path, format_path, problems_from_validation
+from factory.profiles.layering import Layered, load_layered
+from factory.profiles.model import Profile
+from factory.profiles.rules import Finding, check
+from factory.profiles.sources import ProfileSources, read_sources
+from factory.profiles.yamlfile import Path_
 
 ABSTRACT_PLACEHOLDERS = {"name": "abstract-base", "version": "0"}
 _SALVAGE_ROUNDS = 8

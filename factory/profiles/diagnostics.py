@@ -11,8 +11,8 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from factory.errors import Problem
-from factory.profile.layering import Layered
-from factory.profile.yamlfile import Path_
+from factory.profiles.layering import Layered
+from factory.profiles.yamlfile import Path_
 
 _FRIENDLY = {
     "missing": "required key is missing",

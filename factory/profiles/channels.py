@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from factory.profile.model import Profile
+from factory.profiles.model import Profile
 
 
 def normalize(url: str) -> str:

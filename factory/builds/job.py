@@ -23,7 +23,7 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
-from factory.build.constructor import constructor_command
+from factory.builds.constructor import constructor_command
 from factory.deploy.kit import write_kit
 from factory.deploy.manifest import write_manifest
 from factory.errors import FactoryError, InputError, OutputError, display_path
@@ -50,8 +50,8 @@ from factory.output.layout import (
     platform_dir,
 )
 from factory.output.staged import DIR_MODE, check_ours, swap
-from factory.profile.load import LoadedProfile
-from factory.profile.tokens import installable, staged_name, token_file_name
+from factory.profiles.load import LoadedProfile
+from factory.profiles.tokens import installable, staged_name, token_file_name
 from factory.render.project import RenderedProject
 from factory.version import __version__
 

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from factory.errors import InputError, Location, display_path
-from factory.profile.yamlfile import Document, Path_, load_yaml_file
+from factory.profiles.yamlfile import Document, Path_, load_yaml_file
 
 PROFILE_SUFFIXES = (".yaml", ".yml")
 MAX_CHAIN = 16

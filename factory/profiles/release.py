@@ -13,7 +13,7 @@ from pathlib import Path
 
 from factory.errors import InputError, display_path
 from factory.output.atomic import write_bytes_atomic
-from factory.profile.fields import MONTH_PATTERN
+from factory.profiles.fields import MONTH_PATTERN
 
 
 @dataclass
@@ -40,7 +40,7 @@ def stamp(file: Path, *, month: str | None, rebuild: bool, today: dt.date | None
     """Set release.month (default: this month, which clears the letter) or bump the letter."""
     from ruamel.yaml import YAML
 
-    from factory.profile.yamlfile import load_yaml_file
+    from factory.profiles.yamlfile import load_yaml_file
 
     load_yaml_file(file)  # same one-line errors as everywhere for unreadable files
     yaml = YAML(typ="rt")

@@ -3,7 +3,7 @@ that named them and read once, by `load_profile`.
 
 The rules check what was read here; render ships it and the lock command trusts the CA
 bundle, without reading the files again. Token files are not among them: they are read
-only where a build or lock needs the secret (factory.profile.tokens).
+only where a build or lock needs the secret (factory.profiles.tokens).
 """
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ from pathlib import Path
 from types import MappingProxyType
 
 from factory.errors import display_path
-from factory.profile.certificates import CertCheck, Certificate, bundle, read_certificate_file
-from factory.profile.model import Profile
+from factory.profiles.certificates import CertCheck, Certificate, bundle, read_certificate_file
+from factory.profiles.model import Profile
 
 KeyPath = tuple[str | int, ...]
 Resolve = Callable[[KeyPath, str], Path]

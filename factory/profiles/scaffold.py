@@ -1,4 +1,4 @@
-"""`installer-factory new`: a profile from the cookiecutter template in templates/new-profile."""
+"""`installer-factory new`: a profile from the cookiecutter template in new-profile/ beside this."""
 
 from __future__ import annotations
 
@@ -67,7 +67,7 @@ def scaffold(output_dir: Path, values: dict[str, str], *, no_input: bool) -> Pat
         shutil.copyfile(produced[0], target)
     schema = output_dir / "profile.schema.json"
     if not schema.exists():  # the new profile's `$schema=` line points at it
-        from factory.profile.schema import schema_text
+        from factory.profiles.schema import schema_text
 
         schema.write_text(schema_text(), encoding="utf-8")
     return target

@@ -16,9 +16,9 @@ from dataclasses import dataclass
 
 from factory.errors import UnsafeValue, display_path
 from factory.platforms import OS, Platform
-from factory.profile import channels as ch
-from factory.profile.model import Profile
-from factory.profile.sources import ProfileSources
+from factory.profiles import channels as ch
+from factory.profiles.model import Profile
+from factory.profiles.sources import ProfileSources
 from factory.quoting.shells import cmd_arg
 
 

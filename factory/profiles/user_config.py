@@ -11,7 +11,7 @@ from pydantic import Field, ValidationError
 
 from factory.errors import ProfileInvalid
 from factory.formats.base import StrictModel
-from factory.profile.layering import Layered
+from factory.profiles.layering import Layered
 
 CONFIG_ENV = "INSTALLER_FACTORY_CONFIG"
 APP_NAME = "installer-factory"
@@ -60,8 +60,8 @@ def load_settings() -> Settings:
     )
     if not settings.exists:
         return settings
-    from factory.profile.diagnostics import problems_from_validation
-    from factory.profile.layering import load_layered
+    from factory.profiles.diagnostics import problems_from_validation
+    from factory.profiles.layering import load_layered
 
     layered: Layered = load_layered(file)
     try:
