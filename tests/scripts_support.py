@@ -266,9 +266,12 @@ def wine_path(path: Path) -> str:
 # Now and then, in long test sessions, wine's cmd fails to start a program it has parsed
 # correctly and says `Can't recognize '"<exe>" <args>' as an internal or external command`.
 # Only that message, naming a conda.exe recorder as the whole command, is retried; a
-# quoting mistake would show a different command there.
+# quoting mistake would show a different command there. Under load (one wine server per
+# test worker) it may instead fail inside ShellExecuteEx with "Internal error": that
+# message is wine's own and no command line of ours can produce it.
 SPAWN_RETRIES = 2
 _HICCUP = re.compile(rb"Can't recognize '\"[A-Z]:\\[^\"]*\\conda\.exe\" ")
+_SHELL_EXECUTE = b"ShellExecuteEx failed: Internal error."
 
 
 # wine64 on Debian 12 now and then trips a glibc assertion while a finished process tears
@@ -281,7 +284,7 @@ _LOADER_NOISE = re.compile(
 
 
 def _spawn_hiccup(result: subprocess.CompletedProcess[bytes]) -> bool:
-    return bool(_HICCUP.search(result.stderr))
+    return bool(_HICCUP.search(result.stderr)) or _SHELL_EXECUTE in result.stdout + result.stderr
 
 
 def unix_path(windows: str) -> str:
