@@ -27,7 +27,6 @@ from factory.builds.constructor import constructor_command
 from factory.deploy.kit import write_kit
 from factory.deploy.manifest import write_manifest
 from factory.errors import FactoryError, InputError, OutputError, display_path
-from factory.formats.base import json_text
 from factory.formats.build_report import (
     BuildReport,
     InstallerFile,
@@ -36,6 +35,7 @@ from factory.formats.build_report import (
     Status,
     TokenFinding,
 )
+from factory.formats.jsontext import json_text
 from factory.leaks.redact import redact, redact_data, secret_environment
 from factory.leaks.scan import scan_paths
 from factory.lock.sbom import sbom_text

@@ -20,7 +20,8 @@ from pathlib import Path
 from typing import Any
 
 from factory.errors import InputError, display_path
-from factory.formats.base import json_text, read_json
+from factory.formats.base import read_json
+from factory.formats.jsontext import json_text
 from factory.output.atomic import write_bytes_atomic
 from factory.output.layout import REPORT_FILE
 

@@ -11,7 +11,7 @@ import sys
 from typing import Any
 
 from factory.errors import Problem
-from factory.formats.base import json_text
+from factory.formats.jsontext import json_text
 from factory.leaks.redact import Redactor
 
 

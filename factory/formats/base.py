@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from factory.errors import InputError, display_path
+from factory.formats.jsontext import json_text
 
 
 class StrictModel(BaseModel):
@@ -24,10 +25,6 @@ class StrictModel(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
 
-def json_text(data: Any) -> str:
-    """The one JSON encoding of every file and `--json` document: sorted keys, two-space
-    indent, a final newline; the same data always gives the same bytes."""
-    return json.dumps(data, indent=2, sort_keys=True) + "\n"
 
 
 def read_json(path: Path, *, missing: str = "no such file") -> Any:

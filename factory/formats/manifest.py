@@ -12,7 +12,8 @@ from typing import Literal
 
 from pydantic import ConfigDict, Field
 
-from factory.formats.base import JsonFile, StrictModel, json_text
+from factory.formats.base import JsonFile, StrictModel
+from factory.formats.jsontext import json_text
 
 
 class Command(StrictModel):

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from typing import Any
 from urllib.parse import quote
 
-from factory.formats.base import json_text
+from factory.formats.jsontext import json_text
 from factory.formats.lock_file import Locked
 from factory.version import __version__
 

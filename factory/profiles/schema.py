@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from factory.formats.base import json_text
+from factory.formats.jsontext import json_text
 
 SCHEMA_URL = "https://json-schema.org/draft/2020-12/schema"
 

@@ -13,7 +13,7 @@ from functools import cache
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from factory.formats.base import json_text
+from factory.formats.jsontext import json_text
 from factory.formats.lock_file import LockData
 from factory.output.layout import (
     CA_BUNDLE_FILE,
