@@ -8,7 +8,8 @@ solving and locking, never for downloading.
 
 Shape: about 4,000 names; a few have hundreds of records, most have a handful (a Pareto
 draw). Native libraries, Python extensions built once per Python (3.9-3.13, `pyXYZ` build
-strings, `python_abi` pins) and noarch Python packages. Dependencies only point at names
+strings, `python_abi` pins) and noarch Python packages, pip, setuptools and wheel among
+them (conda adds pip to every python, and so does `lock`). Dependencies only point at names
 generated earlier (no cycles), mostly at popular low-level ones, with version ranges;
 every latest version's ranges admit the latest version of each dependency, and every
 latest extension has a build for every Python, so the newest of everything is a solution
@@ -23,6 +24,7 @@ Windows to `__win`, through per-platform runtimes (libgcc-ng, libcxx, vc14_runti
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import random
 import sys
@@ -37,7 +39,8 @@ PYTHONS = ["3.9", "3.10", "3.11", "3.12", "3.13"]
 DEFAULT_SEED = 2026
 WEEK_MS = 604_800_000
 SKEW = 8.0  # higher: fewer distinct dependencies; 8 solves 450 specs to about 900 packages
-FORMAT = 1  # bump when the output changes, so cached copies are regenerated
+FORMAT = 2  # bump when the output changes, so cached copies are regenerated
+PIP = {"pip", "setuptools", "wheel"}  # fixed records (pip_records), never generated names
 
 # Per OS: the runtime everything native pins and the package it needs, which in turn needs
 # the virtual package; then the pins native records carry.
@@ -128,7 +131,7 @@ def make_names(rng: random.Random, count: int) -> list[str]:
             name = f"lib{first}"
         else:
             name = f"{first}{second}"
-        if name in names:
+        if name in names or name in PIP:
             name = f"{name}-{rng.choice(WORDS)}"
         names.setdefault(name, None)
     return list(names)
@@ -397,6 +400,33 @@ def emit_noarch(noarch: list[Name], rng: random.Random) -> dict[str, dict]:
     return packages
 
 
+def pip_records() -> dict[str, dict]:
+    """pip, setuptools and wheel, as every real channel has them: conda adds pip to each
+    python (add_pip_as_python_dependency), and so does `lock`."""
+    out = {}
+    for name, version, depends in (
+        ("pip", "24.2", ["python >=3.8", "setuptools", "wheel"]),
+        ("setuptools", "72.1.0", ["python >=3.8"]),
+        ("wheel", "0.44.0", ["python >=3.8"]),
+    ):
+        digest = hashlib.sha256(name.encode()).hexdigest()
+        out[f"{name}-{version}-pyhd8ed1ab_0.conda"] = {
+            "build": "pyhd8ed1ab_0",
+            "build_number": 0,
+            "depends": depends,
+            "license": "MIT",
+            "md5": digest[:32],
+            "name": name,
+            "noarch": "python",
+            "sha256": digest,
+            "size": 1_000_000,
+            "subdir": "noarch",
+            "timestamp": 1_700_000_000_000,
+            "version": version,
+        }
+    return out
+
+
 def write_repodata(directory: Path, subdir: str, packages: dict[str, dict]) -> int:
     """One record per line: readable, and json's C encoder instead of its slow indent path."""
     directory.mkdir(parents=True, exist_ok=True)
@@ -432,6 +462,7 @@ def generate(out: Path, records: int, specs: int, seed: int) -> dict:
         assert len(packages) == records, (subdir, len(packages))
         sizes[subdir] = write_repodata(out / subdir, subdir, packages)
     noarch_packages = emit_noarch(noarch, random.Random(f"{seed}-noarch"))
+    noarch_packages.update(pip_records())
     sizes["noarch"] = write_repodata(out / "noarch", "noarch", noarch_packages)
     spec_names = choose_specs(rng, items, noarch, specs)
     (out / "specs.txt").write_text("\n".join(spec_names) + "\n", encoding="utf-8")

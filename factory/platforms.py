@@ -39,13 +39,16 @@ class Platform(str, Enum):
 class PlatformFacts:
     script_suffix: str  # post_install script kind
     conda_relpath: str  # the installed conda executable, relative to the prefix
+    # conda-repo-cli's own entry point: conda 26.3 and later no longer run `conda-*`
+    # executables as `conda *` subcommands (conda pull request 15840)
+    conda_repo_relpath: str
     sep: str  # path separator inside the installed prefix
 
 
 FACTS: dict[OS, PlatformFacts] = {
-    OS.linux: PlatformFacts(".sh", "bin/conda", "/"),
-    OS.osx: PlatformFacts(".sh", "bin/conda", "/"),
-    OS.win: PlatformFacts(".bat", "Scripts\\conda.exe", "\\"),
+    OS.linux: PlatformFacts(".sh", "bin/conda", "bin/conda-repo", "/"),
+    OS.osx: PlatformFacts(".sh", "bin/conda", "bin/conda-repo", "/"),
+    OS.win: PlatformFacts(".bat", "Scripts\\conda.exe", "Scripts\\conda-repo.exe", "\\"),
 }
 
 # Where the CA bundle lands, relative to the installed prefix: a directory of our own so
@@ -53,11 +56,18 @@ FACTS: dict[OS, PlatformFacts] = {
 CA_BUNDLE_RELPATH = ("etc", "installer-factory", "ca-bundle.pem")
 
 # installer.json (name, version, platform) in the installation, for the deployment
-# wrappers to check which release they find
+# wrappers to check which release they find. The installer places it under
+# MARKER_STAGED_RELPATH; the post-install step moves it to MARKER_RELPATH as its very last
+# step, so an installation whose post-install failed has no marker.
 MARKER_RELPATH = ("etc", "installer-factory", "installer.json")
+MARKER_STAGED_RELPATH = ("etc", "installer-factory", "installer.json.pending")
 
 # conda reads repository tokens from $BINSTAR_CONFIG_DIR/data/<quote_plus(url)>.token; the
 # post-install step points BINSTAR_CONFIG_DIR here. Baked tokens ride in the installer
 # under STAGED_TOKENS_RELPATH until the post-install step moves them there.
 BINSTAR_RELPATH = ("etc", "installer-factory", "binstar")
+
+# `conda env config vars set -p PREFIX` keeps the variables here as JSON, {"env_vars": {...}}
+# (PREFIX_STATE_FILE in conda/base/constants.py, written by conda/core/prefix_data.py)
+ENV_STATE_RELPATH = ("conda-meta", "state")
 STAGED_TOKENS_RELPATH = ("etc", "installer-factory", "tokens")

@@ -445,6 +445,10 @@ def _noarch_packages() -> list[Pkg]:
             lic="BSD-3-Clause",
         ),
         py("six", "1.16.0"),
+        # what conda adds to every python (add_pip_as_python_dependency), as on defaults
+        py("pip", "24.2", "setuptools", "wheel"),
+        py("setuptools", "72.1.0"),
+        py("wheel", "0.44.0", lic="MIT"),
         py("python-dateutil", "2.9.0", "six >=1.5", lic="Apache-2.0 AND BSD-3-Clause"),
         py("pytz", "2024.1"),
         py("python-tzdata", "2024.1", lic="Apache-2.0"),
@@ -478,7 +482,8 @@ def standard_packages() -> list[Pkg]:
     Python; native code depends on __glibc >=2.17 (linux), __osx >=10.15 / >=11.0 (osx-64 /
     osx-arm64) or __win, through runtime chains (libgcc-ng -> libgomp, vc -> vc14_runtime
     -> ucrt); `cuda-only` needs __cuda >=12 (not on macOS). noarch: requests and friends,
-    conda-package-handling, conda-repo-cli, ipython (one __unix and one __win build).
+    conda-package-handling, conda-repo-cli, ipython (one __unix and one __win build), and
+    pip with its setuptools and wheel (conda adds pip to every python).
     """
     out = _noarch_packages()
     for subdir in PLATFORM_SUBDIRS:

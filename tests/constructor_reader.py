@@ -111,6 +111,73 @@ def _names(specs: list[str]) -> set[str]:
     return {re.split(r"[\s=<>!\[~]", s.split("::")[-1], maxsplit=1)[0].lower() for s in specs}
 
 
+# A line of conda's explicit environment file (conda/misc.py `_get_url_pattern`): a package
+# URL, then optionally `#<md5>` or `#[sha256:]<sha256>` (conda >=24.9).
+EXPLICIT_LINE = re.compile(
+    r"(?:(?P<url_p>.+)(?:[/\\]))?"
+    r"(?P<fn>[^/\\#]+(?:\.conda|\.tar\.bz2))"
+    r"(?:#("
+    r"(?P<md5>[0-9a-f]{32})"
+    r"|((sha256:)?(?P<sha256>[0-9a-f]{64}))"
+    r"))?$"
+)
+
+
+def explicit_entries(text: str) -> list[re.Match[str]] | None:
+    """The package lines of an `@EXPLICIT` file as conda parses them; None when the file
+    is not one (conda would solve its lines as specs). A line conda cannot parse raises."""
+    lines = [line.strip() for line in text.splitlines()]
+    specs = [line for line in lines if line and not line.startswith("#")]
+    if "@EXPLICIT" not in specs:
+        return None
+    out = []
+    for spec in specs:
+        if spec == "@EXPLICIT":
+            continue
+        match = EXPLICIT_LINE.match(spec)
+        if match is None or not match.group("url_p"):
+            raise ValueError(f"Could not parse explicit URL: {spec}")
+        out.append(match)
+    return out
+
+
+def package_name(file_name: str) -> str:
+    """`name-version-build.conda` -> name."""
+    stem = file_name.removesuffix(".conda").removesuffix(".tar.bz2")
+    return stem.rsplit("-", 2)[0]
+
+
+def _environment_records(
+    data: dict[str, Any], project: Path | None, errors: list[str]
+) -> list[str] | None:
+    """With `environment_file`, the names of the packages constructor takes from it (None
+    when they cannot be known here), and the rules of constructor's fcp.py `_solve_precs`:
+    `specs` are ignored and `channels` are not used (constructor warns), so a project that
+    sets them says something constructor does not do."""
+    if data.get("specs"):
+        errors.append("specs with environment_file: constructor ignores them")
+    if data.get("channels"):
+        errors.append("channels with environment_file: not used to create the environment")
+    file = data["environment_file"]
+    if file.endswith((".yml", ".yaml")):
+        errors.append(f"environment_file {file}: conda env create solves an environment.yml")
+        return None
+    if project is None:
+        return None
+    if not (project / file).is_file():
+        errors.append(f"environment_file {file} missing from the project")
+        return None
+    try:
+        entries = explicit_entries((project / file).read_text(encoding="utf-8"))
+    except ValueError as exc:
+        errors.append(f"environment_file {file}: {exc}")
+        return None
+    if entries is None:
+        errors.append(f"environment_file {file} is not @EXPLICIT: conda would solve it")
+        return None
+    return [package_name(m.group("fn")) for m in entries]
+
+
 def build_time_errors(data: dict[str, Any], platform: str, project: Path | None) -> list[str]:
     """The cross-key rules constructor applies only during a build, outside its schema
     (main.py, fcp.py, shar.py, construct.py)."""
@@ -121,12 +188,20 @@ def build_time_errors(data: dict[str, Any], platform: str, project: Path | None)
     allowed = {"linux": {"sh"}, "osx": {"sh", "pkg"}, "win": {"exe", "msi"}}[os_]
     if not set(types) <= allowed:
         errors.append(f"installer_type {types} not buildable for {platform}")
-    if not data.get("channels") and not data.get("channels_remap"):
+    from_file = data.get("environment") or data.get("environment_file")
+    if not data.get("channels") and not data.get("channels_remap") and not from_file:
         errors.append("neither channels nor channels_remap")
-    names = _names(data.get("specs", []))
+    specs = data.get("specs", [])
+    records = None
+    if data.get("environment_file"):
+        records = _environment_records(data, project, errors)
+        # the rules below look at the packages constructor installs: the file's records
+        specs = records if records is not None else []
+    names = _names(specs)
     if data.get("batch_mode") and data.get("license_file") and "sh" in types:
         errors.append("batch_mode with license_file")
-    if data.get("initialize_conda") and "conda" not in names:
+    known = not data.get("environment_file") or records is not None
+    if known and data.get("initialize_conda") and "conda" not in names:
         errors.append("initialize_conda without conda")
     if data.get("check_path_spaces") is False and os_ != "win" and "conda" in names:
         errors.append("check_path_spaces false with conda on unix")
@@ -137,7 +212,8 @@ def build_time_errors(data: dict[str, Any], platform: str, project: Path | None)
     for name in data.get("exclude", []):
         if set(name) & set(" =<>*"):
             errors.append(f"bad exclude {name}")
-    specs = data.get("specs", [])
+        elif records is not None and name not in names:  # fcp.py exclude_packages
+            errors.append(f"exclude {name}: not among the environment's packages")
     if len(_names(specs)) != len(specs):
         errors.append("a package name appears twice in specs")
     for key in ("post_install", "pre_install"):

@@ -26,6 +26,7 @@ either. Where this departs from constructor, a comment says why.
 from __future__ import annotations
 
 import io
+import re
 import shutil
 import stat
 import subprocess
@@ -52,6 +53,14 @@ from factory.platforms import Platform
 
 # Where conda's own package puts its entry point.
 CONDA = {"linux": ("bin", "conda"), "osx": ("bin", "conda"), "win": ("Scripts", "conda.exe")}
+# Where conda-repo-cli's package puts its own (its console script `conda-repo`). conda 26.3
+# and later no longer run it as `conda repo` (conda pull request 15840): the recording
+# stand-ins refuse that, as conda does, and log calls made through this name as conda-repo's.
+CONDA_REPO = {
+    "linux": ("bin", "conda-repo"),
+    "osx": ("bin", "conda-repo"),
+    "win": ("Scripts", "conda-repo.exe"),
+}
 # construct.yaml's installer_type -> INSTALLER_TYPE
 KINDS = {"sh": "SH", "pkg": "PKG", "exe": "EXE"}
 # The first installer_type of each OS is what constructor builds when none is given.
@@ -203,13 +212,16 @@ def lay_out(
     kind: str | None = None,
     prefix_name: str = "prefix",
     conda: bytes | None = RECORDING_CONDA_SH.encode(),
+    conda_repo: bool | None = None,
     build_files: Mapping[str, bytes] | None = None,
     wine: Wine | None = None,
 ) -> Install:
     """Write the project under root/project (with `build_files`, what a build adds, such as
     a baked token), then lay out root/<prefix_name> as its installer of `kind` (default:
     constructor's) does before post-install. `conda` is the file conda's package would
-    leave (None: none)."""
+    leave (None: none). The same file also stands where conda-repo-cli's package leaves its
+    executable (the recording stand-ins tell the two apart by name) when `conda_repo` says
+    so, or by default when construct.yaml asks for that package."""
     project_dir = write_tree(root / "project", {**project.files, **(build_files or {})})
     construct = parse((project_dir / "construct.yaml").read_text(encoding="utf-8"))
     platform = project.platform
@@ -235,11 +247,17 @@ def lay_out(
     if install.kind == "EXE":
         prefix.joinpath("tmp").mkdir()  # NSIS makes $INSTDIR\tmp first
         root.joinpath("nsis-plugins").mkdir(exist_ok=True)
+    if conda_repo is None:
+        conda_repo = _asks_for(construct, project_dir, "conda-repo-cli")
     if conda is not None:
-        target = prefix.joinpath(*CONDA[platform.os.value])
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(conda)
-        target.chmod(0o755)
+        places = [CONDA[platform.os.value]]
+        if conda_repo:
+            places.append(CONDA_REPO[platform.os.value])
+        for place in places:
+            target = prefix.joinpath(*place)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(conda)
+            target.chmod(0o755)
     for entry in construct.get("extra_files", []):
         for source, destination in entry.items() if isinstance(entry, dict) else [(entry, None)]:
             origin = project_dir / source
@@ -275,6 +293,20 @@ def pkg_jinja(text: str) -> str:
     here, so a script that used one fails here rather than change meaning there."""
     environment = jinja2.Environment(keep_trailing_newline=True, undefined=jinja2.StrictUndefined)
     return environment.from_string(text).render()
+
+
+def _asks_for(construct: dict[str, Any], project_dir: Path, name: str) -> bool:
+    """Whether the installer would hold package `name`: a spec names it (optionally after
+    `channel::`), or, built from a lock, a package URL of its `environment_file` does."""
+    spec = re.compile(rf"(?:[^:\s]+::)?{re.escape(name)}(?![A-Za-z0-9_.-])")
+    if any(spec.match(str(s).strip()) for s in construct.get("specs") or []):
+        return True
+    listed = construct.get("environment_file")
+    if not listed or not (project_dir / listed).is_file():
+        return False
+    url = re.compile(rf"/{re.escape(name)}-[^-/]+-[^-/]+\.(?:conda|tar\.bz2)(?:#\S*)?$")
+    text = (project_dir / listed).read_text(encoding="utf-8")
+    return any(url.search(line.strip()) for line in text.splitlines())
 
 
 def _files(folder: Path) -> list[Path]:

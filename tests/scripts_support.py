@@ -135,10 +135,12 @@ def expected_files(spec: Spec, kind: str, conda: bool = True, marker: bool = Fal
     files = [".condarc", SCRIPT_IN_PREFIX[kind]]
     if conda:
         files.append("Scripts/conda.exe" if kind == "EXE" else "bin/conda")
+        # conda-repo-cli's package: the specs always hold it
+        files.append("Scripts/conda-repo.exe" if kind == "EXE" else "bin/conda-repo")
     if spec.ca_certs:
         files.append("/".join(BUNDLE_PARTS))
-    if marker:
-        files.append("etc/installer-factory/installer.json")
+    if marker:  # placed aside; the post-install's last step moves it into place
+        files.append("etc/installer-factory/installer.json.pending")
     return sorted(files)
 
 
@@ -159,7 +161,7 @@ def expected_calls(spec: Spec, prefix: str, sep: str) -> list[list[str]]:
         if verify is None:  # "Default: ca_bundle when ca_certs are given, else true."
             verify = "ca_bundle" if spec.ca_certs else True
         verify_arg = bundle if verify == "ca_bundle" else str(verify).lower()
-        repo = ["repo", "config", "--set"]
+        repo = ["conda-repo", "config", "--set"]  # conda-repo-cli's executable
         calls += [
             [*repo, "oauth2", "true" if psm.oauth2 else "false"],
             [*repo, f"sites.{psm.site}.url", psm.url],
@@ -173,12 +175,27 @@ def expected_calls(spec: Spec, prefix: str, sep: str) -> list[list[str]]:
 # --- the recording conda ---------------------------------------------------------------
 
 # Same log format as tests/recorder/conda_recorder.c; the call number is the line count.
+# The same file stands in for conda (bin/conda) and for conda-repo-cli's executable
+# (bin/conda-repo, where its package puts it); a call through the latter is logged with
+# "conda-repo" as its first argument. Like conda 26.3 and later, which no longer runs
+# `conda-*` executables as subcommands (conda pull request 15840, "Remove legacy
+# subcommand detection", conda/cli/conda_argparse.py), `conda repo ...` is refused by
+# argparse: "invalid choice: 'repo'", exit status 2.
 RECORDING_CONDA_SH = r"""#!/bin/sh
-# Recording stand-in for conda: one log line per call, each argument as hex plus "00".
+# Recording stand-in for conda and conda-repo: one log line per call, each argument as hex
+# plus "00"; conda-repo's calls start with the argument "conda-repo".
 calls=0
 [ -f "$RECORDER_LOG" ] && calls=$(wc -l <"$RECORDER_LOG")
+program=${0##*/}
+if [ "$program" = conda-repo ]; then set -- conda-repo "$@"; fi
 if [ "$#" -gt 0 ]; then printf '%s\000' "$@"; fi | od -An -v -tx1 | tr -d ' \n' >>"$RECORDER_LOG"
 echo >>"$RECORDER_LOG"
+if [ "$program" = conda ] && [ "${1:-}" = repo ]; then
+  echo "usage: conda [-h] [-v] [--no-plugins] [-V] COMMAND ..." >&2
+  printf '%s' "conda: error: argument COMMAND: invalid choice: 'repo' (choose from " >&2
+  echo "'activate', 'clean', 'config', 'create', 'env', 'info', 'install', 'remove')" >&2
+  exit 2
+fi
 [ "$calls" -lt "${RECORDER_FAIL_AT:-0}" ] && exit 0
 exit "${RECORDER_EXIT:-0}"
 """
@@ -265,12 +282,12 @@ def wine_path(path: Path) -> str:
 
 # Now and then, in long test sessions, wine's cmd fails to start a program it has parsed
 # correctly and says `Can't recognize '"<exe>" <args>' as an internal or external command`.
-# Only that message, naming a conda.exe recorder as the whole command, is retried; a
-# quoting mistake would show a different command there. Under load (one wine server per
-# test worker) it may instead fail inside ShellExecuteEx with "Internal error": that
-# message is wine's own and no command line of ours can produce it.
+# Only that message, naming a conda.exe or conda-repo.exe recorder as the whole command, is
+# retried; a quoting mistake would show a different command there. Under load (one wine
+# server per test worker) it may instead fail inside ShellExecuteEx with "Internal error":
+# that message is wine's own and no command line of ours can produce it.
 SPAWN_RETRIES = 2
-_HICCUP = re.compile(rb"Can't recognize '\"[A-Z]:\\[^\"]*\\conda\.exe\" ")
+_HICCUP = re.compile(rb"Can't recognize '\"[A-Z]:\\[^\"]*\\conda(?:-repo)?\.exe\" ")
 _SHELL_EXECUTE = b"ShellExecuteEx failed: Internal error."
 
 

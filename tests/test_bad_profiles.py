@@ -469,6 +469,35 @@ BAD: list[Bad] = [
         ),
     ),
     Bad(
+        "token-urls-that-overlap",
+        plus("""
+            tokens:
+              site: {env: A_TOKEN, url: "https://repo.example/api/repo/", install: bake}
+              baked: {env: B_TOKEN, url: "https://repo.example/api/repo/baked/", install: bake}
+        """),
+        (
+            "p.yaml:13:30: tokens.baked.url: overlaps token `site` "
+            "(https://repo.example/api/repo/): conda sends a channel the first token whose "
+            "URL starts the channel's, in no fixed order, so either token could reach the "
+            "other's repository; give URLs where neither starts the other",
+        ),
+    ),
+    Bad(
+        # conda also files a token under its URL with the first `api` part as `conda`
+        "token-urls-that-overlap-through-conda-form",
+        plus("""
+            tokens:
+              site: {env: A_TOKEN, url: "https://repo.example/api/repo/"}
+              other: {env: B_TOKEN, url: "https://repo.example/conda/repo/x/", install: bake}
+        """),
+        (
+            "p.yaml:13:30: tokens.other.url: overlaps token `site` "
+            "(https://repo.example/api/repo/): conda sends a channel the first token whose "
+            "URL starts the channel's, in no fixed order, so either token could reach the "
+            "other's repository; give URLs where neither starts the other",
+        ),
+    ),
+    Bad(
         "deploy-token-without-a-windows-source",
         plus("""
             tokens:
@@ -702,7 +731,7 @@ BAD: list[Bad] = [
         """),
         (
             "p.yaml:13:5: auth.psm: needs `conda-repo-cli` in packages for linux-64: the "
-            "post-install step runs `conda repo`",
+            "post-install step runs its `conda-repo` executable",
         ),
     ),
     Bad(

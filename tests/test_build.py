@@ -9,7 +9,10 @@ tool might), and packs the project into a small .sh "installer".
 from __future__ import annotations
 
 import hashlib
+import io
 import json
+import subprocess
+import tarfile
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote_plus
@@ -273,12 +276,25 @@ def test_matrix_run_builds_what_this_host_can_and_lists_the_rest(
     assert failed.out.count("failed ") == 2 and failed.out.count("skipped ") == 5
 
 
-def test_a_locked_build_pins_the_lock_and_leaves_an_sbom(
-    standin: Path, cli, write, tmp_path: Path
+def payload(installer: Path) -> dict[str, str]:
+    """The stand-in installer's payload: member name -> text."""
+    data = installer.read_bytes()
+    body = data[data.index(b"@@END_HEADER@@\n") + len(b"@@END_HEADER@@\n") :]
+    with tarfile.open(fileobj=io.BytesIO(body), mode="r:gz") as tar:
+        return {
+            m.name: tar.extractfile(m).read().decode()  # type: ignore[union-attr]
+            for m in tar.getmembers()
+            if m.isfile()
+        }
+
+
+def test_a_locked_build_installs_the_lock_and_leaves_an_sbom(
+    standin: Path, cli, write, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from channels import Pkg, make_channel
 
     assert BUILT is not None
+    monkeypatch.setenv("CONDA_EXE", "/opt/old-conda/bin/conda")  # an activated conda
     packages = [Pkg(n, "1.0", subdir=BUILT.value) for n in ("python", "conda")]
     channel = make_channel(tmp_path / "channel", packages)
     text = profile_text([BUILT.value], bake=False).replace("[conda-forge]", f'["{channel}"]')
@@ -288,11 +304,129 @@ def test_a_locked_build_pins_the_lock_and_leaves_an_sbom(
     assert result.code == 0, result.err
     (call,) = calls(standin)
     construct = call["project"]["construct.yaml"]["text"]
-    assert f'"{channel}::conda==1.0=0"' in construct and f'"{channel}::python==1.0=0"' in construct
+    assert "::" not in construct and 'environment_file: "environment.txt"' in construct
+    explicit = call["project"]["environment.txt"]["text"]
+    for name in ("conda", "python"):
+        assert f"{channel}/{BUILT.value}/{name}-1.0-0.conda#sha256:" in explicit
     bom = json.loads((Path("out") / "Tok" / BUILT.value / "sbom.cdx.json").read_text())
     assert sorted(c["name"] for c in bom["components"]) == ["conda", "python"]
+    assert "no solve" in (Path("out") / "Tok" / BUILT.value / "build.log").read_text()
+    assert call["conda_exe"] is None  # native: constructor's own conda installs the file
 
     profile.write_text(text.replace("[python, conda]", "[python, conda, numpy]"))
     stale = cli("build", "p.yaml", "--output", "out")
     assert stale.code == 1 and "stale for" in stale.err
     assert len(calls(standin)) == 1
+
+
+def test_installer_lock_and_sbom_hold_the_same_packages(
+    standin: Path, cli, write, tmp_path: Path
+) -> None:
+    """Issue 11, items 1-3 through a build: the installer (the stand-in installs exactly the
+    explicit file, as constructor's conda does) holds the lock's packages, pip, setuptools
+    and wheel included, the SBOM lists the same, and conda-meta/history records only the
+    profile's own specs as requested."""
+    from channels import make_channel, standard_packages
+
+    assert BUILT is not None
+    wanted = [p for p in standard_packages() if p.subdir in (BUILT.value, "noarch")]
+    channel = make_channel(tmp_path / "channel", wanted, subdirs=[BUILT.value])
+    text = profile_text([BUILT.value], bake=False).replace("[conda-forge]", f'["{channel}"]')
+    text = text.replace("[python, conda]", '["python 3.12.*", conda, numpy]')
+    write("p.yaml", text + "condarc: {channels: [internal]}\n")
+    assert cli("lock", "p.yaml", "--cache-dir", tmp_path / "cache").code == 0
+    result = cli("build", "p.yaml", "--output", "out")
+    assert result.code == 0, result.err
+    directory = Path("out") / "Tok" / BUILT.value
+    members = payload(directory / "Tok-installer.sh")
+    installed = {
+        line.rsplit("/", 1)[1].removesuffix(".conda")
+        for line in members["conda-meta/initial-state.explicit.txt"].splitlines()[1:]
+    }
+    lock = yaml_lock(Path("p.lock.yaml"), BUILT.value)
+    bom = json.loads((directory / "sbom.cdx.json").read_text())
+    in_sbom = {
+        f"{c['name']}-{c['version']}-{c['purl'].split('build=')[1].split('&')[0]}"
+        for c in bom["components"]
+    }
+    assert installed == lock == in_sbom
+    assert {"pip", "setuptools", "wheel"} <= {n.rsplit("-", 2)[0] for n in installed}
+    history = members["conda-meta/history"]
+    assert "# update specs: ['python 3.12.*', 'conda', 'numpy']" in history
+    assert history.count("\n+") == len(installed)
+
+
+def yaml_lock(path: Path, platform: str) -> set[str]:
+    from factory.lock.lockfile import read_lock
+
+    data = read_lock(path)
+    assert data is not None
+    return {f"{r.name}-{r.version}-{r.build}" for r in data.platforms[platform].packages}
+
+
+def _standin_project(tmp_path: Path, construct: str, explicit: str) -> Path:
+    project = tmp_path / "project"
+    project.mkdir(parents=True)
+    (project / "construct.yaml").write_text(construct)
+    (project / "environment.txt").write_text(explicit)
+    return project
+
+
+def _run_standin(project: Path, platform: str, **env: str) -> subprocess.CompletedProcess[str]:
+    import os
+
+    return subprocess.run(
+        [
+            str(STANDINS / "constructor"),
+            str(project),
+            "--output-dir",
+            str(project.parent / "o"),
+            "--platform",
+            platform,
+        ],
+        env={**{k: v for k, v in os.environ.items() if k != "CONDA_EXE"}, **env},
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
+    )
+
+
+def test_the_standin_follows_constructor_on_environment_file(standin: Path, tmp_path: Path) -> None:
+    """Specs beside environment_file are ignored (not an error), channels draw constructor's
+    warning, another platform needs CONDA_EXE, and conda's explicit parser has the last
+    word on every line."""
+    from channels import Pkg, make_channel
+
+    assert BUILT is not None
+    channel = make_channel(tmp_path / "c", [Pkg("python", "3.12.4", subdir=BUILT.value)])
+    root = Path(channel.removeprefix("file://"))
+    file = root / BUILT.value / "python-3.12.4-0.conda"
+    sha = hashlib.sha256(file.read_bytes()).hexdigest()
+    construct = (
+        'name: "T"\nversion: "1"\nchannels:\n  - "x"\nenvironment_file: "environment.txt"\n'
+        'specs:\n  - "ignored"\nuser_requested_specs:\n  - "python 3.12.*"\n'
+    )
+    good = _standin_project(tmp_path / "a", construct, f"@EXPLICIT\n{file.as_uri()}#sha256:{sha}\n")
+    done = _run_standin(good, BUILT.value)
+    assert done.returncode == 0, done.stderr
+    assert "Channels passed in construct.yaml won't be used" in done.stdout
+    members = payload(tmp_path / "a" / "o" / "T-installer.sh")
+    assert "# update specs: ['python 3.12.*']" in members["conda-meta/history"]
+
+    other = "win-64" if BUILT.value != "win-64" else "linux-64"
+    refused = _run_standin(good, other)
+    assert refused.returncode == 1
+    assert "CONDA_EXE env variable is empty" in refused.stderr
+    assert _run_standin(good, other, CONDA_EXE="/opt/conda/bin/conda").returncode == 0
+
+    wrong = _standin_project(
+        tmp_path / "b", construct, f"@EXPLICIT\n{file.as_uri()}#sha256:{'0' * 64}\n"
+    )
+    assert "ChecksumMismatchError" in _run_standin(wrong, BUILT.value).stderr
+    pinned = _standin_project(
+        tmp_path / "c2", construct, "@EXPLICIT\nhttps://h/main::python==3.12.4=0\n"
+    )
+    assert "Could not parse explicit URL" in _run_standin(pinned, BUILT.value).stderr
+    solve = _standin_project(tmp_path / "d", construct, "python 3.12.*\n")
+    assert "conda would solve" in _run_standin(solve, BUILT.value).stderr

@@ -104,3 +104,42 @@ def test_a_constructor_without_the_schema_is_passed_over(
     monkeypatch.delitem(sys.modules, "constructor", raising=False)
     beside = constructor_reader.SCHEMA_BESIDE_CLONE
     assert constructor_reader.schema_file() == (beside if beside.is_file() else None)
+
+
+def test_environment_file_rules(tmp_path: Path) -> None:
+    """constructor's fcp.py with `environment_file`: no channels needed, specs ignored and
+    channels unused (we treat both as mistakes), the packages are the file's, and conda's
+    explicit parser must read every line."""
+    url = "https://mirror.corp/main/linux-64"
+    base = {"name": "x", "version": "1", "installer_type": "sh"}
+
+    def errors(text: str, **keys: object) -> list[str]:
+        (tmp_path / "env.txt").write_text(text)
+        data = {**base, "environment_file": "env.txt", **keys}
+        return constructor_reader.build_time_errors(data, "linux-64", tmp_path)
+
+    good = f"# platform: linux-64\n@EXPLICIT\n{url}/conda-24.11.0-py_0.conda#{'a' * 32}\n"
+    assert errors(good) == []
+    assert errors(good, initialize_conda=True) == []
+    assert errors(good.replace("conda-24", "python-3"), initialize_conda=True) == [
+        "initialize_conda without conda"
+    ]
+    assert errors(good, specs=["python"]) == [
+        "specs with environment_file: constructor ignores them"
+    ]
+    assert errors(good, channels=["main"]) == [
+        "channels with environment_file: not used to create the environment"
+    ]
+    assert errors(good, exclude=["nosuch"]) == [
+        "exclude nosuch: not among the environment's packages"
+    ]
+    assert errors("python 3.12.*\n") == [
+        "environment_file env.txt is not @EXPLICIT: conda would solve it"
+    ]
+    (bad,) = errors(f"@EXPLICIT\n{url}::python==3.12.4=0\n")
+    assert "Could not parse explicit URL" in bad
+    assert errors(good + good.splitlines()[-1] + "\n") == ["a package name appears twice in specs"]
+    data = {**base, "environment_file": "missing.txt"}
+    assert constructor_reader.build_time_errors(data, "linux-64", tmp_path) == [
+        "environment_file missing.txt missing from the project"
+    ]

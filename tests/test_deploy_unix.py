@@ -13,7 +13,8 @@ the stand-ins:
   `pkgutil` lists, shows and forgets; `id -u` says root (STANDIN_UID), as Installer needs.
 
 The payload is the project installed by tests/fake_install.py (what construct.yaml ships,
-and what the post-install step adds), with a `conda` that prints its version.
+and what the post-install step adds), with a `conda` that prints its version and keeps
+`env config vars set` where conda does (conda-meta/state).
 """
 
 from __future__ import annotations
@@ -47,11 +48,17 @@ from factory.render.project import RenderedProject, render_project
 NAME = "DeployTest"
 OLD, NEW = "1", "2"
 IDENTIFIER = "com.example.test"
-# What a good installation holds (README: marker, CA bundle, binstar/data for tokens).
+# What a good installation holds (README: marker, CA bundle, each token file conda reads,
+# and the variables set in the base environment).
 MARKER = "etc/installer-factory/installer.json"
+STAGED_MARKER = "etc/installer-factory/installer.json.pending"  # until the post-install ends
 BUNDLE = "etc/installer-factory/ca-bundle.pem"
 BINSTAR_DATA = "etc/installer-factory/binstar/data"
-EXPECTED = [".condarc", MARKER, BUNDLE, BINSTAR_DATA]
+# conda's name for the token of https://repo.example.test/api/repo/ (quote_plus + .token)
+TOKEN_FILE = f"{BINSTAR_DATA}/https%3A%2F%2Frepo.example.test%2Fapi%2Frepo%2F.token"
+EXPECTED = [".condarc", MARKER, BUNDLE, TOKEN_FILE]
+STATE = "conda-meta/state"  # conda env config vars set keeps them here
+VARIABLES = ["PIP_CERT", "BINSTAR_CONFIG_DIR"]
 CONDA_VERSION = "conda 24.11.3"
 RECEIPT_PARTS = ("prepare_installation", "run_installation", "user_post_install")
 # receipts of other packages: uninstall must leave them alone
@@ -140,6 +147,8 @@ case ${STANDIN_MODE:-ok} in
   no-marker) rm -f -- "$prefix/@MARKER@" ;;
   no-bundle) rm -f -- "$prefix/@BUNDLE@" ;;
   no-binstar) rm -rf -- "$prefix/@BINSTAR@" ;;
+  no-token) rm -f -- "$prefix/@TOKEN@" ;;
+  no-variables) rm -f -- "$prefix/@STATE@" ;;
 esac
 printf 'installation finished.'
 """
@@ -216,14 +225,45 @@ else:
 '''
 
 
-def make_payload(root: Path, project: RenderedProject, kind: str = "sh") -> Path:
+# Stand-in for the installed conda (tests only). `--version` prints one (in sh: the
+# wrappers run it as users who cannot reach this test's Python); `env config vars set -p
+# PREFIX NAME=VALUE...` keeps the variables where conda does, PREFIX/conda-meta/state as
+# {"env_vars": {...}}, read, updated and written with json.dumps(state, ensure_ascii=False)
+# (PrefixData.set_environment_env_vars and _write_environment_state_file in
+# conda/core/prefix_data.py). Anything else succeeds.
+CONDA_SH = r"""#!/bin/sh
+if [ "$#" -eq 1 ] && [ "$1" = --version ]; then echo @VERSION@; exit 0; fi
+[ "$#" -ge 6 ] && [ "$1 $2 $3 $4 $5" = "env config vars set -p" ] || exit 0
+prefix=$6
+shift 6
+exec @PYTHON@ -c '
+import json, sys
+from pathlib import Path
+state = Path(sys.argv[1]) / "conda-meta" / "state"
+data = json.loads(state.read_text()) if state.exists() else {}
+data.setdefault("env_vars", {}).update(arg.split("=", 1) for arg in sys.argv[2:])
+state.parent.mkdir(parents=True, exist_ok=True)
+state.write_text(json.dumps(data, ensure_ascii=False))
+' "$prefix" "$@"
+"""
+
+
+def conda_standin() -> bytes:
+    text = CONDA_SH.replace("@PYTHON@", shlex.quote(sys.executable))
+    return text.replace("@VERSION@", shlex.quote(CONDA_VERSION)).encode()
+
+
+def make_payload(
+    root: Path, project: RenderedProject, kind: str = "sh", *, token: bool = True
+) -> Path:
     """The project installed under root/payload as its installer of `kind` would, deploy
     token given: the stand-ins copy this folder. The post-install step writes only inside
-    its prefix, so the copy holds what an install in place would."""
-    conda = f'#!/bin/sh\necho "{CONDA_VERSION}"\n'.encode()
-    install = lay_out(root, project, kind=kind, prefix_name="payload", conda=conda)
-    done = install.post_install(REPO_TOKEN="deploy-" + os.urandom(8).hex())
-    assert done.returncode == 0, done.stderr.decode(errors="replace")
+    its prefix, so the copy holds what an install in place would. Without `token`, what
+    an unattended install without its deploy-time token leaves: a failed post-install."""
+    install = lay_out(root, project, kind=kind, prefix_name="payload", conda=conda_standin())
+    given = {"REPO_TOKEN": "deploy-" + os.urandom(8).hex()} if token else {}
+    done = install.post_install(**given)
+    assert (done.returncode == 0) == token, done.stderr.decode(errors="replace")
     install.finish()
     return install.prefix
 
@@ -387,6 +427,7 @@ def make_kit(
         text = STANDIN_SH.replace("@PAYLOAD@", shlex.quote(str(payload)))
         text = text.replace("@RECORD@", shlex.quote(str(state / "sh.calls")))
         text = text.replace("@MARKER@", MARKER).replace("@BUNDLE@", BUNDLE)
+        text = text.replace("@TOKEN@", TOKEN_FILE).replace("@STATE@", STATE)
         installer.write_text(text.replace("@BINSTAR@", BINSTAR_DATA), encoding="utf-8")
         installer.chmod(0o755)
     (build / "project").mkdir()
@@ -430,6 +471,8 @@ def assert_installed(kit: Kit, version: str = NEW) -> None:
     assert marker == {"name": NAME, "platform": kit.facts["platform"], "version": version}
     for path in EXPECTED:
         assert (kit.prefix / path).exists(), path
+    assert set(json.loads((kit.prefix / STATE).read_text())["env_vars"]) == set(VARIABLES)
+    assert not (kit.prefix / STAGED_MARKER).exists()
 
 
 @pytest.fixture
@@ -451,10 +494,14 @@ def test_facts_name_what_a_good_install_holds(tmp_path: Path, linux_new: Rendere
     facts = json.loads(linux_new.files["deploy.json"])
     assert facts["expected"] == EXPECTED
     assert facts["marker"] == MARKER
+    assert facts["marker_staged"] == STAGED_MARKER
+    assert facts["variables"] == VARIABLES
+    assert facts["variables_file"] == STATE
     assert facts["conda"] == "bin/conda"
     payload = make_payload(tmp_path, linux_new)
     for path in EXPECTED:
         assert (payload / path).exists(), path
+    assert list(json.loads((payload / STATE).read_text())["env_vars"]) == VARIABLES
 
 
 def test_kits_have_their_files(tmp_path: Path, cert: bytes) -> None:
@@ -585,7 +632,9 @@ def test_installer_failure_is_1(shell: str, sh_kit: Kit) -> None:
         ("no-condarc", "missing .condarc"),
         ("no-marker", "marker missing"),
         ("no-bundle", f"missing {BUNDLE}"),
-        ("no-binstar", f"missing {BINSTAR_DATA}"),
+        ("no-binstar", f"missing {TOKEN_FILE}"),
+        ("no-token", f"missing {TOKEN_FILE}"),
+        ("no-variables", "variable PIP_CERT not set in the base environment"),
     ],
 )
 def test_success_with_a_broken_install_is_2(shell: str, sh_kit: Kit, mode: str, named: str) -> None:
@@ -678,6 +727,62 @@ def test_broken_install_of_this_release_is_redone(shell: str, sh_kit: Kit) -> No
     assert "is incomplete" in log
     assert len(sh_kit.sh_calls()) == 2
     assert_installed(sh_kit)
+
+
+def test_a_failed_post_install_leaves_no_marker_and_a_retry_finishes(
+    tmp_path: Path, linux_new: RenderedProject
+) -> None:
+    """Unattended and without its deploy-time token, the post-install fails; the marker is
+    still aside, so no wrapper takes the prefix for this release. Given the token, the
+    same step finishes and puts the marker in place, last."""
+    install = lay_out(tmp_path, linux_new, conda=conda_standin())
+    assert install.laid_out.count(STAGED_MARKER) == 1 and MARKER not in install.laid_out
+    failed = install.post_install()
+    assert failed.returncode == 1
+    assert b"token repo: none given to this unattended install" in failed.stderr
+    assert not (install.prefix / MARKER).exists()
+    assert (install.prefix / STAGED_MARKER).exists()
+    retried = install.post_install(REPO_TOKEN="deploy-" + os.urandom(8).hex())
+    assert retried.returncode == 0, retried.stderr
+    marker = json.loads((install.prefix / MARKER).read_text())
+    assert marker == {"name": NAME, "platform": "linux-64", "version": NEW}
+    assert not (install.prefix / STAGED_MARKER).exists()
+
+
+def test_a_half_install_is_replaced_not_called_installed(
+    shell: str, tmp_path: Path, linux_new: RenderedProject, sh_kit: Kit
+) -> None:
+    """What a failed unattended install left (no token, no marker) is ours: the wrapper
+    removes it, installs again and verifies."""
+    shutil.copytree(make_payload(tmp_path / "half", linux_new, token=False), sh_kit.prefix)
+    result = sh_kit.run(shell, "install.sh")
+    log = assert_logged(sh_kit, result, 0)
+    assert "was already installed" not in log
+    unfinished = f"holds {NAME} {NEW} (unfinished: its post-install step failed)"
+    assert f"{unfinished}: replacing it with {NEW}" in log
+    assert sh_kit.sh_calls() == [["-b", "-p", str(sh_kit.prefix)]]
+    assert_installed(sh_kit)
+    assert list(sh_kit.prefix.parent.glob("*.replaced-*")) == []  # removed, not kept
+
+
+@pytest.mark.parametrize("lost", [TOKEN_FILE, STATE, BUNDLE])
+def test_a_lost_setting_of_this_release_is_repaired(shell: str, sh_kit: Kit, lost: str) -> None:
+    """Everything the profile configures is checked before "already installed"."""
+    assert sh_kit.run(shell, "install.sh").code == 0
+    (sh_kit.prefix / lost).unlink()
+    result = sh_kit.run(shell, "install.sh")
+    log = assert_logged(sh_kit, result, 0)
+    assert "is incomplete" in log and "was already installed" not in log
+    assert len(sh_kit.sh_calls()) == 2
+    assert_installed(sh_kit)
+
+
+def test_uninstall_removes_a_half_install(
+    shell: str, tmp_path: Path, linux_new: RenderedProject, sh_kit: Kit
+) -> None:
+    shutil.copytree(make_payload(tmp_path / "half", linux_new, token=False), sh_kit.prefix)
+    assert_logged(sh_kit, sh_kit.run(shell, "uninstall.sh"), 0, "uninstall")
+    assert not sh_kit.prefix.exists()
 
 
 def test_a_folder_that_is_not_ours_is_moved_aside(shell: str, sh_kit: Kit) -> None:
@@ -1138,6 +1243,26 @@ def test_ansible_installs_replaces_and_is_idempotent(tmp_path: Path, cert: bytes
     assert recap.group(1) == "0" and recap.group(2) == "0", recap.group(0)
     assert len(kit.sh_calls()) == 1
     assert kit.stray_files() == []
+
+
+@needs_ansible
+@pytest.mark.slow
+@pytest.mark.parametrize("state", ["half", "lost-token"])
+def test_ansible_repairs_a_half_install(tmp_path: Path, cert: bytes, state: str) -> None:
+    """A failed unattended install (no token, marker never put in place) is ours and is
+    replaced; so is this release with a token file gone: neither counts as installed."""
+    project = render(tmp_path, cert, "/opt/ds", NEW, "replace", Platform.linux_64)
+    prefix = str(tmp_path / "opt" / "ds")
+    kit = make_kit(tmp_path, project, "sh", prefix=prefix)
+    payload = make_payload(tmp_path / "before", project, token=state != "half")
+    shutil.copytree(payload, prefix)
+    if state == "lost-token":
+        (Path(prefix) / TOKEN_FILE).unlink()
+    result = ansible(kit)
+    assert result.code == 0, (result.out, result.err)
+    assert kit.sh_calls() == [["-b", "-p", prefix]]
+    assert_installed(kit)
+    assert list(Path(prefix).parent.glob("*.replaced-*")) == []  # removed as ours
 
 
 @needs_ansible

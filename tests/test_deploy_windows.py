@@ -50,6 +50,10 @@ CONDA = "Scripts\\conda.exe"
 MARKER = "etc\\installer-factory\\installer.json"
 CA_BUNDLE = "etc\\installer-factory\\ca-bundle.pem"
 BINSTAR_DATA = "etc\\installer-factory\\binstar\\data"
+# conda's name for the token of https://repo.example.test/ (quote_plus + .token)
+TOKEN = BINSTAR_DATA + "\\https%3A%2F%2Frepo.example.test%2F.token"
+STATE = "conda-meta\\state"  # conda env config vars set keeps them here
+VARIABLES = ("PIP_CERT", "BINSTAR_CONFIG_DIR")
 UNINSTALLER = f"Uninstall-{NAME}.exe"
 # wine's cmd failing to start a program it has parsed (see scripts_support._HICCUP)
 HICCUP = b"Can't recognize '"
@@ -276,6 +280,21 @@ DEPLOY_TOKEN = "deploy-token-0123456789"
 TOKEN_FILE = "etc/installer-factory/binstar/data/https%3A%2F%2Frepo.example.test%2F.token"
 
 
+def write_env_state(prefix: Path, calls: list[list[str]]) -> None:
+    """What conda leaves for the recorded `env config vars set -p PREFIX NAME=VALUE...`
+    calls (the recorder only records them): PREFIX\\conda-meta\\state, {"env_vars": {...}},
+    written with json.dumps(state, ensure_ascii=False) (PrefixData.set_environment_env_vars
+    and _write_environment_state_file in conda/core/prefix_data.py)."""
+    env_vars: dict[str, str] = {}
+    for call in calls:
+        if call[:5] == ["env", "config", "vars", "set", "-p"]:
+            env_vars.update(arg.split("=", 1) for arg in call[6:])
+    if env_vars:
+        state = prefix / "conda-meta" / "state"
+        state.parent.mkdir(exist_ok=True)
+        state.write_text(json.dumps({"env_vars": env_vars}, ensure_ascii=False))
+
+
 @pytest.fixture(scope="module")
 def payloads(
     tmp_path_factory: pytest.TempPathFactory, wine: Wine, recorder: Path
@@ -295,6 +314,7 @@ def payloads(
             install = lay_out(root, project, conda=recorder.read_bytes(), wine=wine)
             done = install.post_install(ACME_TOKEN=DEPLOY_TOKEN)
             assert done.returncode == 0, (done.stdout, done.stderr)
+            write_env_state(install.prefix, install.calls())
             install.finish()
             made[key] = install.prefix
         return made[key]
@@ -344,6 +364,8 @@ GOOD_LAYOUT = sorted(
         "Scripts",
         "Scripts/conda.exe",
         UNINSTALLER,
+        "conda-meta",
+        "conda-meta/state",
         "etc",
         "etc/installer-factory",
         "etc/installer-factory/binstar",
@@ -487,6 +509,29 @@ def test_spaces_and_cmd_specials_in_both_folders(
 
 
 @needs_wine
+def test_a_failed_post_install_leaves_no_marker_and_a_retry_finishes(
+    tmp_path: Path, wine: Wine, recorder: Path, cert: bytes
+) -> None:
+    """Unattended and without its deploy-time token, post_install.bat fails; the marker
+    is still aside (constructor places extra_files first), so nothing reads the folder as
+    this release. Given the token, the same step finishes and moves the marker, last."""
+    profile = write_profile(tmp_path / "profile", "C:\\acme-ds", Options(), cert)
+    project = render_project(load_profile(profile), Platform.win_64)
+    install = lay_out(tmp_path / "install", project, conda=recorder.read_bytes(), wine=wine)
+    marker = install.prefix / MARKER.replace("\\", "/")
+    staged = marker.with_name("installer.json.pending")
+    assert staged.exists() and not marker.exists()
+    failed = install.post_install()
+    assert failed.returncode == 1, (failed.stdout, failed.stderr)
+    assert b"none given to this unattended install" in failed.stderr
+    assert staged.exists() and not marker.exists()
+    retried = install.post_install(ACME_TOKEN=DEPLOY_TOKEN)
+    assert retried.returncode == 0, (retried.stdout, retried.stderr)
+    assert json.loads(marker.read_text())["version"] == Options().version
+    assert not staged.exists()
+
+
+@needs_wine
 @pytest.mark.parametrize("status", ["1", "-1073741819"], ids=["exit-1", "crash"])
 def test_a_failing_installer_exits_1(
     status: str, machine: Machine, make: Callable[..., Kit]
@@ -517,7 +562,12 @@ INCOMPLETE = {
     ),
     "no-binstar-data": (
         {"STANDIN_MODE": "broken", "STANDIN_LEAVE_OUT": BINSTAR_DATA},
-        [f"missing: {BINSTAR_DATA}"],
+        [f"missing: {TOKEN}"],
+    ),
+    "no-token": ({"STANDIN_MODE": "broken", "STANDIN_LEAVE_OUT": TOKEN}, [f"missing: {TOKEN}"]),
+    "no-variables": (
+        {"STANDIN_MODE": "broken", "STANDIN_LEAVE_OUT": STATE},
+        [f"missing: variable {name} in the base environment" for name in VARIABLES],
     ),
     "wrong-version": (
         {"STANDIN_MODE": "noverify"},

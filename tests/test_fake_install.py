@@ -4,6 +4,7 @@ lists, in both of constructor's `extra_files` forms, and runs post_install the w
 
 from __future__ import annotations
 
+import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -92,6 +93,42 @@ def test_post_install_sees_what_the_sh_installer_gives_it(
     ]
     install.finish()
     assert not (install.prefix / "pkgs").exists()
+
+
+def test_the_recording_conda_refuses_conda_repo_as_conda_26_3_does(tmp_path: Path) -> None:
+    """conda 26.3 and later no longer run `conda-*` executables as subcommands (conda pull
+    request 15840): `conda repo` is argparse's invalid choice, exit 2. conda-repo-cli's own
+    executable works, and its calls are logged as conda-repo's."""
+    project = HandMade()
+    construct = project.files["construct.yaml"].decode()
+    with_cli = construct.replace("  - conda\n", "  - conda\n  - conda-repo-cli\n")
+    project.files["construct.yaml"] = with_cli.encode()
+    install = lay_out(tmp_path, project)
+    assert "bin/conda-repo" in install.laid_out  # where conda-repo-cli's package puts it
+    env = {"PATH": "/usr/bin:/bin", "RECORDER_LOG": str(install.log)}
+    conda = install.prefix / "bin" / "conda"
+    refused = subprocess.run(
+        [str(conda), "repo", "config", "--set", "default_site", "x"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
+    assert refused.returncode == 2
+    assert "invalid choice: 'repo'" in refused.stderr
+    direct = subprocess.run(
+        [str(install.prefix / "bin" / "conda-repo"), "config", "--set", "default_site", "x"],
+        env=env,
+        capture_output=True,
+        timeout=30,
+        check=False,
+    )
+    assert direct.returncode == 0
+    assert install.calls() == [
+        ["repo", "config", "--set", "default_site", "x"],
+        ["conda-repo", "config", "--set", "default_site", "x"],
+    ]
 
 
 def test_a_listed_file_missing_from_the_project_fails_the_build(tmp_path: Path) -> None:

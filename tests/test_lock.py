@@ -184,20 +184,155 @@ def test_diff_names_every_kind_of_change() -> None:
 # --- stale locks and locked renders -------------------------------------------------------
 
 
-def test_render_pins_exactly_the_locked_records(standard: str, cli, write, cache, tmp_path) -> None:
-    profile = write("p.yaml", profile_text(standard, ["python 3.12.*", "conda", "numpy"]))
+def test_render_builds_from_an_explicit_list_of_exactly_the_locked_records(
+    standard: str, cli, write, cache, tmp_path
+) -> None:
+    """Issue 11, item 1: no `channel::name==version=build` specs for conda to misread; an
+    @EXPLICIT environment file of full URLs with their sha256, and nothing left to solve.
+    Item 3: conda-meta/history is to record the profile's own specs as requested."""
+    specs = ["python 3.12.*", "conda", "numpy"]
+    profile = write("p.yaml", profile_text(standard, specs))
     assert lock(cli, profile, cache).code == 0
     result = cli("render", profile, "-o", tmp_path / "out")
     assert result.code == 0, result.err
     for platform in PLATFORM_SUBDIRS:
-        text = (tmp_path / "out" / "Locked" / platform / "construct.yaml").read_text()
-        data = constructor_reader.parse(text)
+        project = tmp_path / "out" / "Locked" / platform
+        data = constructor_reader.parse((project / "construct.yaml").read_text())
         assert constructor_reader.schema_errors(data) == []
-        expected = sorted(
-            f"{standard.rstrip('/')}::{r.name}=={r.version}={r.build}"
-            for r in records(profile, platform).values()
+        assert constructor_reader.build_time_errors(data, platform, project) == []
+        assert data["environment_file"] == "environment.txt"
+        assert "specs" not in data and "channels" not in data  # nothing for constructor to solve
+        assert data["user_requested_specs"] == specs
+        text = (project / "environment.txt").read_text()
+        entries = constructor_reader.explicit_entries(text)
+        assert entries is not None
+        locked = records(profile, platform)
+        assert sorted(m.group(0) for m in entries) == sorted(
+            f"{r.url}#sha256:{r.sha256}" for r in locked.values()
         )
-        assert sorted(data["specs"]) == expected
+        assert all(m.group("url_p").startswith(standard.rstrip("/") + "/") for m in entries)
+        assert f"# platform: {platform}" in text
+
+
+def test_explicit_lines_are_full_urls_with_their_hash() -> None:
+    from factory.lock.lockfile import explicit_text
+    from factory.platforms import Platform
+
+    host = "https://anacondaserver.corp/api/repo/main"  # a host conda does not know
+    sha, md5 = "ab" * 32, "cd" * 16
+    packages = [
+        Locked("b", "1", "0", host, "linux-64", "b-1-0.conda", sha, md5, 1),
+        Locked("a", "1", "0", host, "noarch", "a-1-0.tar.bz2", "", md5, 1),  # no sha256
+    ]
+    text = explicit_text(Platform.linux_64, packages)
+    assert text.splitlines()[3:] == [
+        "@EXPLICIT",
+        f"{host}/noarch/a-1-0.tar.bz2#{md5}",
+        f"{host}/linux-64/b-1-0.conda#sha256:{sha}",
+    ]
+    entries = constructor_reader.explicit_entries(text)
+    assert entries is not None
+    assert [(m.group("md5"), m.group("sha256")) for m in entries] == [(md5, None), (None, sha)]
+
+
+# --- what conda adds: pip with every python ---------------------------------------------------
+
+
+def test_the_lock_holds_pip_where_conda_adds_it(standard: str, cli, write, cache) -> None:
+    """Issue 11, item 2: conda appends pip to every python's depends (condarc
+    add_pip_as_python_dependency, default true); pip brings setuptools and wheel."""
+    profile = write("p.yaml", profile_text(standard, ["python 3.12.*", "numpy"]))
+    assert lock(cli, profile, cache).code == 0
+    for platform in PLATFORM_SUBDIRS:
+        got = records(profile, platform)
+        assert {"pip", "setuptools", "wheel"} <= set(got), platform
+        assert got["pip"].subdir == "noarch"
+    data = read_lock(profile.with_name("p.lock.yaml"))
+    assert data is not None
+    assert data.platforms["linux-64"].specs == ["python 3.12.*", "numpy"]  # the profile's own
+
+    without = write("n.yaml", profile_text(standard, ["ca-certificates"]))
+    assert lock(cli, without, cache).code == 0
+    assert set(records(without, "linux-64")) == {"ca-certificates"}  # no python, no pip
+
+
+def test_add_pip_as_python_dependency_false_leaves_pip_out(
+    standard: str, cli, write, cache
+) -> None:
+    text = profile_text(standard, ["python 3.12.*"], "platforms: [linux-64, win-64]")
+    off = text.replace(
+        "condarc: {channels: [internal]}",
+        "condarc: {channels: [internal], settings: {add_pip_as_python_dependency: false}}",
+    )
+    profile = write("p.yaml", off)
+    assert lock(cli, profile, cache).code == 0
+    for platform in ("linux-64", "win-64"):
+        assert not {"pip", "setuptools", "wheel"} & set(records(profile, platform))
+    # the setting is one of the lock's inputs: turning it back on makes the lock stale
+    profile.write_text(text)
+    checked = cli("validate", profile)
+    assert "p.lock.yaml is stale for linux-64, win-64" in checked.err
+    assert lock(cli, profile, cache).code == 0
+    assert "pip" in records(profile, "win-64")
+
+
+def test_a_lock_made_before_pip_was_added_is_stale(standard: str, cli, write, cache) -> None:
+    """Built as it is, such a lock would give an installer without pip: lock again."""
+    import hashlib
+
+    profile = write("p.yaml", profile_text(standard, ["python 3.12.*"], "platforms: [osx-64]"))
+    assert lock(cli, profile, cache).code == 0
+    path = profile.with_name("p.lock.yaml")
+    data = read_lock(path)
+    assert data is not None
+    entry = data.platforms["osx-64"]
+    inputs = {
+        "channels": data.channels,
+        "priority": data.channel_priority,
+        "specs": entry.specs,
+        "virtual": entry.virtual_packages,
+    }
+    text = json.dumps(inputs, sort_keys=True, separators=(",", ":"))
+    before = hashlib.sha256(text.encode()).hexdigest()  # inputs_sha256 before pip
+    path.write_text(path.read_text().replace(entry.inputs_sha256, before))
+    assert "p.lock.yaml is stale for osx-64" in cli("validate", profile).err
+
+
+def test_a_channel_without_pip_does_not_lock_python(
+    standard: str, cli, write, cache, tmp_path
+) -> None:
+    """conda could not install such a python either: it needs pip. doctor says so."""
+    source = Path(standard.removeprefix("file://"))
+    no_pip = filtered_copy(source, tmp_path / "no-pip", lambda r: r["name"] == "pip")
+    profile = write("p.yaml", profile_text(no_pip, ["python 3.12.*"], "platforms: [osx-64]"))
+    refused = lock(cli, profile, cache)
+    assert refused.code == 1 and "pip" in refused.err
+    explained = cli("doctor", profile, "--cache-dir", cache)
+    assert explained.code == 1
+    assert "pip: no package of that name in the build channels" in explained.out
+
+
+def test_lock_sbom_and_explicit_file_list_the_same_packages(
+    standard: str, cli, write, cache, tmp_path
+) -> None:
+    """installer contents = lock = SBOM: constructor installs exactly the explicit file."""
+    profile = write("p.yaml", profile_text(standard, ["python 3.11.*", "conda", "pandas"]))
+    assert lock(cli, profile, cache).code == 0
+    assert cli("render", profile, "-o", tmp_path / "out").code == 0
+    assert cli("sbom", profile, "--output", tmp_path / "sbom").code == 0
+    for platform in PLATFORM_SUBDIRS:
+        locked = {(r.name, r.version, r.build) for r in records(profile, platform).values()}
+        text = (tmp_path / "out" / "Locked" / platform / "environment.txt").read_text()
+        entries = constructor_reader.explicit_entries(text)
+        assert entries is not None
+        listed = {tuple(m.group("fn").removesuffix(".conda").rsplit("-", 2)) for m in entries}
+        bom = json.loads((tmp_path / "sbom" / f"Locked-1-{platform}.cdx.json").read_text())
+        in_sbom = {
+            (c["name"], c["version"], c["purl"].split("build=")[1].split("&")[0])
+            for c in bom["components"]
+        }
+        assert locked == listed == in_sbom
+        assert {"python", "pip", "setuptools", "wheel"} <= {name for name, _, _ in locked}
 
 
 def test_a_stale_lock_is_noticed(standard: str, cli, write, cache, tmp_path) -> None:
@@ -216,8 +351,8 @@ def test_a_stale_lock_is_noticed(standard: str, cli, write, cache, tmp_path) -> 
     assert not (tmp_path / "out").exists()
     allowed = cli("render", profile, "-o", tmp_path / "out", "--allow-stale")
     assert allowed.code == 0
-    text = (tmp_path / "out" / "Locked" / "linux-64" / "construct.yaml").read_text()
-    assert "::numpy==" not in text  # the old lock's pins: numpy was not in it
+    text = (tmp_path / "out" / "Locked" / "linux-64" / "environment.txt").read_text()
+    assert "/numpy-" not in text  # the old lock's records: numpy was not in it
 
 
 # --- doctor -------------------------------------------------------------------------------

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import examples, needs_wine
+from conftest import examples, needs_wine, write_tree
 from fake_install import Install, lay_out
 from hypothesis import HealthCheck, given, settings
 from scripts_support import (
@@ -35,6 +35,7 @@ from scripts_support import (
     render,
     wine_path,
     write_profile,
+    yaml_text,
 )
 
 from factory.errors import ProfileInvalid
@@ -295,3 +296,26 @@ def test_read_log_keeps_empty_arguments_and_calls(tmp_path: Path) -> None:
     log = tmp_path / "log"
     log.write_text("\n" + b"a\0\0b c\0".hex() + "\n")
     assert read_log(log) == [[], ["a", "", "b c"]]
+
+
+@needs_wine
+def test_a_marker_alone_needs_no_conda(wine: Wine, tmp_path: Path) -> None:
+    """With a `deploy` section and nothing else to configure, post_install.bat only moves
+    the version marker into place, last; it calls no conda, so it needs none."""
+    data = {
+        "name": "Bare",
+        "version": "3",
+        "platforms": ["win-64"],
+        "channels": ["conda-forge"],
+        "packages": {"specs": {"base": ["python"]}},
+        "install": {"uninstall_name": "Bare"},
+        "deploy": {"org": "Acme", "windows": {"prefix": "C:\\bare", "install_type": "JustMe"}},
+    }
+    write_tree(tmp_path / "profile", {"profile.yaml": yaml_text(data) + "\n"})
+    project = render(tmp_path / "profile" / "profile.yaml", WIN)
+    install = lay_out(tmp_path, project, conda=None, wine=wine)
+    assert "etc/installer-factory/installer.json.pending" in install.laid_out
+    result = install.post_install()
+    assert result.returncode == 0, (result.stdout, result.stderr)
+    assert install.created() == ["etc/installer-factory/installer.json"]
+    assert install.calls() == []

@@ -8,6 +8,7 @@ profile asks for.
 
 from __future__ import annotations
 
+import json
 import secrets
 import subprocess
 import tempfile
@@ -15,7 +16,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import EXAMPLES, PROFILES, SHELLS, examples, needs_dash, needs_shellcheck
+from conftest import (
+    EXAMPLES,
+    PROFILES,
+    SHELLS,
+    examples,
+    needs_dash,
+    needs_shellcheck,
+    write_tree,
+)
 from fake_install import Install, lay_out, pkg_jinja
 from hypothesis import HealthCheck, given, settings
 from scripts_support import (
@@ -32,6 +41,7 @@ from scripts_support import (
     run_sh,
     shellcheck,
     write_profile,
+    yaml_text,
 )
 from scripts_support import VARIANTS as SHARED_VARIANTS
 
@@ -148,8 +158,39 @@ def test_example_scripts_run(name: str, shell: str, tmp_path: Path) -> None:
         tail = [["env", "config", "vars", "set", "-p", prefix, binstar]] if given else []
         assert install.calls() == expected_calls(spec, prefix, "/") + tail
         assert token.encode() not in result.stdout + result.stderr
+        # the version marker is put in place last, only by a post-install that succeeded
+        marker = install.prefix / "etc/installer-factory/installer.json"
+        assert marker.is_file() == deploys
+        assert not marker.with_name("installer.json.pending").exists()
         ran += 1
     assert ran == 4  # linux-64, linux-aarch64, osx-64, osx-arm64
+
+
+def test_a_marker_alone_needs_no_conda(shell: str, tmp_path: Path) -> None:
+    """With a `deploy` section and nothing else to configure, the post-install step only
+    moves the version marker into place; it calls no conda, so it needs none."""
+    data = {
+        "name": "Bare",
+        "version": "3",
+        "platforms": ["linux-64"],
+        "channels": ["conda-forge"],
+        "packages": {"specs": {"base": ["python"]}},
+        "deploy": {"org": "Acme", "unix": {"prefix": "/opt/bare"}},
+    }
+    write_tree(tmp_path / "profile", {"profile.yaml": yaml_text(data) + "\n"})
+    project = render(tmp_path / "profile" / "profile.yaml", Platform.linux_64)
+    install = lay_out(tmp_path / "install", project, conda=None)
+    assert install.laid_out == [
+        ".condarc",
+        "etc/installer-factory/installer.json.pending",
+        "pkgs/post_install.sh",
+    ]
+    result = install.post_install(shell=shell)
+    assert result.returncode == 0, result.stderr
+    marker = json.loads((install.prefix / "etc/installer-factory/installer.json").read_text())
+    assert marker == {"name": "Bare", "platform": "linux-64", "version": "3"}
+    assert install.created() == ["etc/installer-factory/installer.json"]
+    assert install.calls() == []
 
 
 def spec_of(profile: Profile) -> Spec:

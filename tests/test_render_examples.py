@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 from conftest import EXAMPLES, PROFILES, read_tree
-from constructor_reader import build_time_errors, parse, schema_errors
+from constructor_reader import build_time_errors, explicit_entries, parse, schema_errors
 
 from factory.platforms import Platform
 from factory.profiles.load import load_profile
@@ -84,8 +85,10 @@ def test_corporate_example_ships_remapped_condarc_and_ca(rendered: Path):
         ]
         assert data["extra_files"] == [
             {"ca-bundle.pem": "etc/installer-factory/ca-bundle.pem"},
-            # the profile has a `deploy` section: the wrappers check this version marker
-            {"installer.json": "etc/installer-factory/installer.json"},
+            # the profile has a `deploy` section: the wrappers check this version marker,
+            # which the post-install's last step moves to installer.json (never shipped
+            # there: a failed post-install must leave no marker)
+            {"installer.json": "etc/installer-factory/installer.json.pending"},
         ]
         assert (project / "ca-bundle.pem").read_bytes().count(b"BEGIN CERTIFICATE") == 1
         script = "post_install.bat" if platform == "win-64" else "post_install.sh"
@@ -167,3 +170,98 @@ def test_examples_validate_and_point_editors_at_the_schema(example: str, cli):
     assert path.read_text().startswith("# yaml-language-server: $schema=profile.schema.json")
     result = cli("validate", path)
     assert result.code == 0, result.err
+
+
+def _example_lock(loaded):
+    """A lock for an example, as `lock` would write it, with made-up records on the
+    profile's own build channels (the examples' channels are not reachable here): the
+    profile's spec names plus python and what conda adds to it."""
+    import re
+
+    from factory.lock.lockfile import LockData, Locked, channel_priority, platform_inputs
+    from factory.profiles.channels import build_channels, channel_urls
+
+    profile = loaded.profile
+    channels = build_channels(profile)
+    entries = {}
+    for platform in profile.platforms:
+        entry = platform_inputs(profile, platform)
+        channel = channel_urls(channels[0], platform.value)[0]
+        names = {re.split(r"[\s=<>!\[~]", s, maxsplit=1)[0] for s in entry.specs}
+        names |= {"python", "pip", "setuptools", "wheel"}
+        packages = [
+            Locked(
+                name,
+                "1.0",
+                "0",
+                channel,
+                "noarch" if name in ("pip", "setuptools", "wheel") else platform.value,
+                f"{name}-1.0-0.conda",
+                hashlib.sha256(name.encode()).hexdigest(),
+                hashlib.md5(name.encode()).hexdigest(),
+                1,
+            )
+            for name in sorted(names)
+        ]
+        entries[platform.value] = entry.model_copy(update={"packages": packages})
+    return LockData(
+        channels=channels, channel_priority=channel_priority(profile), platforms=entries
+    )
+
+
+@pytest.mark.parametrize("example", EXAMPLES)
+def test_a_locked_render_uses_an_explicit_environment_file(example: str, tmp_path: Path):
+    """Issue 11, items 1 and 3: with a lock, constructor gets an @EXPLICIT file of full
+    URLs with their sha256 (no specs, no channels to solve), the remap stays for the
+    installed metadata, and the profile's specs are recorded as user-requested."""
+    from factory.lock.sbom import cyclonedx
+
+    loaded = load_profile(PROFILES / f"{example}.yaml")
+    lock = _example_lock(loaded)
+    for platform in loaded.profile.platforms:
+        rendered = render_project(loaded, platform, lock)
+        project = tmp_path / platform.value
+        for name, data in rendered.files.items():
+            (project / name).parent.mkdir(parents=True, exist_ok=True)
+            (project / name).write_bytes(data)
+        data = parse((project / "construct.yaml").read_text(encoding="utf-8"))
+        assert schema_errors(data) == []
+        assert build_time_errors(data, platform.value, project) == []
+        assert data["environment_file"] == "environment.txt"
+        assert "specs" not in data and "channels" not in data
+        specs = loaded.profile.packages.specs_for(platform)
+        assert data["user_requested_specs"] == list(specs)
+        if loaded.profile.channels_remap:
+            assert data["channels_remap"] == [
+                {"src": r.src, "dest": r.dest} for r in loaded.profile.channels_remap
+            ]
+        entries = explicit_entries((project / "environment.txt").read_text())
+        assert entries is not None
+        records = lock.platforms[platform.value].packages
+        assert sorted(m.group(0) for m in entries) == sorted(
+            f"{r.url}#sha256:{r.sha256}" for r in records
+        )
+        bom = cyclonedx(loaded.profile.name, "1", platform.value, records)
+        assert sorted(c["externalReferences"][0]["url"] for c in bom["components"]) == sorted(
+            m.group(0).split("#")[0] for m in entries
+        )
+        assert render_project(loaded, platform, lock).files == rendered.files  # deterministic
+
+
+# `conda repo ...` as a command: conda 26.3 and later refuse it (conda pull request 15840)
+_CONDA_REPO_CALL = re.compile(
+    r'(?:\bconda(?:\.exe)?"?|%IF_CONDA%"|\$conda"?|\$\{conda\}"?)\s+repo\b'
+)
+
+
+@pytest.mark.parametrize("example", EXAMPLES)
+def test_no_script_runs_conda_repo(rendered: Path, example: str) -> None:
+    """The PSM step runs conda-repo-cli's own executable from the prefix instead."""
+    psm = load_profile(PROFILES / f"{example}.yaml").profile.auth.psm is not None
+    for platform in PLATFORMS:
+        project = _project(rendered, example, platform)
+        for script in project.glob("post_install.*"):
+            text = script.read_text(encoding="utf-8")
+            assert not _CONDA_REPO_CALL.search(text), script
+            executable = "Scripts\\conda-repo.exe" if script.suffix == ".bat" else "bin/conda-repo"
+            assert (f'{executable}"' in text) == psm, script

@@ -178,6 +178,21 @@ def test_ordinary_text_is_not_a_finding(tmp_path: Path) -> None:
     assert result.findings == [] and result.files_scanned == 3
 
 
+@pytest.mark.parametrize(
+    "line",
+    [
+        # construct.yaml's extra_files line for a baked token named name2 (issue 11, item 7)
+        b'  - "tokens/name2.token": "etc/installer-factory/tokens/name2.token"\n',
+        b"  - tokens/name2.token: etc/installer-factory/tokens/name2.token\n",
+        b"token: etc/installer-factory/tokens/a1.b/c.token\n",
+    ],
+)
+def test_a_path_is_only_a_secret_as_a_whole(line: bytes) -> None:
+    """The assigned secret is the whole run after `token:` or nothing: a path is never cut
+    short at a `/` so that a digit after the cut counts for it."""
+    assert list(find_token_shapes(line)) == []
+
+
 def test_rendered_examples_have_no_findings(tmp_path: Path) -> None:
     """Guards against false positives that would fail every build."""
     profiles = sorted(p for p in PROFILES.glob("*.yaml") if p.name != "acme-base.yaml")

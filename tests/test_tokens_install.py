@@ -27,7 +27,11 @@ from hypothesis import strategies as st
 from ruamel.yaml import YAML
 from scripts_support import Wine, render, wine_path, yaml_text
 
+from factory.leaks.scan import scan_paths
 from factory.platforms import Platform
+from factory.profiles.fields import GroupName
+from factory.profiles.load import load_profile
+from factory.render.project import render_project
 
 URL = "https://repo.example.test/"
 # conda's own naming (conda/gateways/anaconda_client.py), worked out here independently
@@ -349,3 +353,48 @@ def test_a_trailing_line_break_makes_a_token_uninstallable() -> None:
     from factory.profiles.tokens import installable
 
     assert installable("abcdefgh12") and not installable("abcdefgh12\n")
+
+
+# --- names we write ourselves never look like secrets -----------------------------------
+
+# the model's own pattern for a token's name (a `tokens` key)
+_NAME_PATTERN = next(
+    m.pattern for m in GroupName.__metadata__ if getattr(m, "pattern", None) is not None
+)
+_TOKEN_NAMES = st.from_regex(_NAME_PATTERN, fullmatch=True).filter(lambda n: len(n) <= 60)
+
+
+@settings(max_examples=examples(60), suppress_health_check=[HealthCheck.too_slow])
+@given(names=st.lists(_TOKEN_NAMES, min_size=1, max_size=3, unique=True))
+def test_projects_with_baked_tokens_hold_nothing_token_shaped(
+    names: list[str], scratch: Path
+) -> None:
+    """build scans its own project with every shape on (README: Scanning); the staged
+    token paths, file names and URLs a project names must never read as a secret, whatever
+    the tokens are called (`name2` once made construct.yaml's extra_files line an
+    "assigned secret")."""
+    tokens = {
+        name: {
+            "env": f"T{index}_TOKEN",
+            "url": f"https://repo{index}.example.test/api/repo/",
+            "install": "bake",
+        }
+        for index, name in enumerate(names)
+    }
+    data = {
+        "name": "Tok",
+        "version": "1",
+        "platforms": ["linux-64", "win-64"],
+        "channels": ["conda-forge"],
+        "packages": {"specs": {"base": ["python", "conda"]}},
+        "tokens": tokens,
+    }
+    with tempfile.TemporaryDirectory(dir=scratch) as tmp:
+        root = Path(tmp)
+        write_tree(root / "profile", {"profile.yaml": yaml_text(data) + "\n"})
+        loaded = load_profile(root / "profile" / "profile.yaml")
+        for platform in (Platform.linux_64, Platform.win_64):
+            project = render_project(loaded, platform)
+            write_tree(root / platform.value, dict(project.files))
+        result = scan_paths([root / p for p in ("linux-64", "win-64")], shapes=True)
+        assert result.findings == [], [str(f) for f in result.findings]

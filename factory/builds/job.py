@@ -212,6 +212,12 @@ def build_one(
         try:
             command = constructor_command(constructor, project_dir, out_tmp, target, installer_type)
             env = {**os.environ, "BINSTAR_CONFIG_DIR": str(binstar)}
+            # A locked project's environment_file is installed by `$CONDA_EXE create --file`
+            # when CONDA_EXE is set (any activated conda, of any version), else, for the
+            # host's own platform, by constructor's own conda-standalone (constructor's
+            # fcp.py `_solve_precs`). Builds here are native: always constructor's conda,
+            # which reads the explicit file's sha256 lines (conda >=24.9).
+            env.pop("CONDA_EXE", None)
             started = time.monotonic()
             code = _run_streaming(command, env, staged / LOG_FILE, secrets, on_line, work)
             result.duration_seconds = round(time.monotonic() - started, 3)

@@ -24,6 +24,8 @@ def add_lock(add: AddCommand) -> None:
         "Solve each platform's specs with py-rattler against the profile's build channels\n"
         "(tokens from the environment, channel priority as the profile says, the\n"
         "platform's virtual packages) and write <profile>.lock.yaml beside the profile.\n"
+        "Where the solution has python, pip is added as conda adds it (unless the\n"
+        "profile's condarc sets add_pip_as_python_dependency: false).\n"
         "The lock keeps the specs it came from, so validate and render notice a profile\n"
         "changed after locking. What changed is printed after every lock.\n\n"
         "exit status: 0 locked, 1 invalid profile or no solution (see `doctor`)",

@@ -11,8 +11,18 @@ from __future__ import annotations
 
 from factory.formats.deploy_facts import DeployFacts, PkgFacts, UnixFacts, WindowsFacts
 from factory.formats.installer_marker import InstallerMarker
-from factory.platforms import BINSTAR_RELPATH, CA_BUNDLE_RELPATH, MARKER_RELPATH, OS, Platform
+from factory.platforms import (
+    BINSTAR_RELPATH,
+    CA_BUNDLE_RELPATH,
+    ENV_STATE_RELPATH,
+    MARKER_RELPATH,
+    MARKER_STAGED_RELPATH,
+    OS,
+    Platform,
+)
+from factory.profiles import channels as ch
 from factory.profiles.model import Profile
+from factory.profiles.tokens import token_file_name
 
 
 def installer_marker(profile: Profile, platform: Platform) -> InstallerMarker:
@@ -35,11 +45,20 @@ def deploy_facts(profile: Profile, platform: Platform, ca_bundle: bool) -> Deplo
     version = profile.installer_version
     os_ = platform.os
     sep = platform.facts.sep
+    # Everything the installation is configured with, checked before a wrapper calls a
+    # release "already installed": the post-install writes the marker last, but a prefix
+    # can still lose a piece later, and a retry must then repair it.
     expected = [".condarc", sep.join(MARKER_RELPATH)]
     if ca_bundle:
         expected.append(sep.join(CA_BUNDLE_RELPATH))
-    if any(t.install != "none" for t in profile.tokens.values()):
-        expected.append(sep.join((*BINSTAR_RELPATH, "data")))
+    installed = sorted(n for n, t in profile.tokens.items() if t.install != "none")
+    for name in installed:  # each token file conda reads
+        data = (*BINSTAR_RELPATH, "data", token_file_name(profile.tokens[name].url))
+        expected.append(sep.join(data))
+    # the base environment's variables (conda env config vars set)
+    variables = list(ch.bundle_env_vars(profile))
+    if installed:
+        variables.append("BINSTAR_CONFIG_DIR")
     suffix = f"-{version}" if deploy.upgrade == "side_by_side" else ""
     windows = unix = pkg = None
     if os_ is OS.win and deploy.windows is not None:
@@ -89,7 +108,10 @@ def deploy_facts(profile: Profile, platform: Platform, ca_bundle: bool) -> Deplo
         upgrade=deploy.upgrade,
         conda=platform.facts.conda_relpath,
         marker=sep.join(MARKER_RELPATH),
+        marker_staged=sep.join(MARKER_STAGED_RELPATH),
         expected=expected,
+        variables=variables,
+        variables_file=sep.join(ENV_STATE_RELPATH),
         windows=windows,
         unix=unix,
         pkg=pkg,

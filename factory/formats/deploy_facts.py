@@ -51,7 +51,23 @@ class DeployFacts(JsonFile):
     upgrade: Literal["replace", "side_by_side"]
     conda: str = Field(description="The installed conda, relative to the prefix.")
     marker: str = Field(description="installer.json, relative to the prefix.")
+    marker_staged: str | None = Field(
+        None,
+        description="Where the installer places the marker, relative to the prefix; the "
+        "post-install step moves it to `marker` as its last step, so a prefix holding "
+        "only this one is a half install of ours.",
+    )
     expected: list[str] = Field(description="What a good install holds, relative paths.")
+    variables: list[str] = Field(
+        default_factory=list,
+        description="Variables the post-install sets in the base environment; a good "
+        "install names each in `variables_file`.",
+    )
+    variables_file: str | None = Field(
+        None,
+        description="Where conda keeps the base environment's variables (conda-meta/state, "
+        "JSON), relative to the prefix.",
+    )
     windows: WindowsFacts | None = None
     unix: UnixFacts | None = None
     pkg: PkgFacts | None = None

@@ -4,7 +4,7 @@ inputs it was solved from and every record chosen.
 YAML rather than JSON so that review diffs read well: one line per package, and the same
 lock always gives the same bytes (no timestamps, sorted). `dump_lock` writes that text by
 hand; `read_lock` reads it back through the models below. What a lock means for a
-profile (inputs, staleness, pins) is factory.lock.lockfile's business.
+profile (inputs, staleness, the explicit list) is factory.lock.lockfile's business.
 """
 
 from __future__ import annotations
@@ -99,7 +99,7 @@ def lock_path(profile_file: Path) -> Path:
 def dump_lock(lock: LockData, profile_file: Path) -> str:
     lines = [
         f"# Lock for {profile_file.name}, made by `installer-factory lock`: review its diff and",
-        "# commit it beside the profile. render and build pin exactly these records.",
+        "# commit it beside the profile. render and build install exactly these records.",
         f"version: {lock.version}",
         f"channel_priority: {lock.channel_priority}",
         "channels:",

@@ -56,7 +56,10 @@ LOOSE_SHAPES: dict[str, re.Pattern[bytes]] = {
     "assigned secret": re.compile(
         rb"(?i)(?:token|api[_-]?key|password|passwd|secret)[\"']?\s*[:=]\s*[\"']?"
         rb"(?![0-9a-f]{20,31}(?![A-Za-z0-9_/+=~-]))"  # a short hex digest, not a secret
-        rb"(" + _MIXED + rb"[A-Za-z0-9_/+=~-]{20,})(?![A-Za-z0-9_(.])"
+        # the whole run or nothing: a shorter run would let a path such as our own
+        # `etc/installer-factory/tokens/name2.token` match up to its last `/`, counting
+        # the digit after it
+        rb"(" + _MIXED + rb"[A-Za-z0-9_/+=~-]{20,})(?![A-Za-z0-9_/+=~(.-])"
     ),
 }
 

@@ -13,9 +13,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from factory.formats.lock_file import Locked
-from factory.lock.lockfile import channel_priority, platform_inputs
+from factory.lock.lockfile import add_pip_as_python_dependency, channel_priority, platform_inputs
 from factory.lock.repodata import Fetcher
-from factory.lock.solve import Sources, _explain, _solve, to_locked
+from factory.lock.solve import Sources, _explain, _solve, needs_pip, to_locked
 from factory.platforms import Platform
 from factory.profiles.load import LoadedProfile
 
@@ -90,6 +90,10 @@ def _diagnose(
     priority = channel_priority(profile)
     try:
         records = asyncio.run(_solve(entry.specs, sparse, entry.virtual_packages, priority))
+        if add_pip_as_python_dependency(profile) and needs_pip(records):
+            # what `lock` solves too: pip, as conda adds it to python (solve.needs_pip)
+            entry = entry.model_copy(update={"specs": [*entry.specs, "pip"]})
+            records = asyncio.run(_solve(entry.specs, sparse, entry.virtual_packages, priority))
     except Exception as exc:  # rattler's SolverError: explained below
         result = Diagnosis(platform.value, ok=False, explanation=_explain(exc))
         result.unmatched = _unmatched(entry.specs, sparse)

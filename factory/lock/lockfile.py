@@ -1,5 +1,6 @@
 """A lock and its profile: the inputs each platform is solved from, whether a lock is still
-the profile's (per platform, by the sha256 of those inputs), and the pins render writes.
+the profile's (per platform, by the sha256 of those inputs), and the explicit environment
+file render writes from it.
 
 The file format itself is factory.formats.lock_file. No rattler here: validate and render
 read locks without loading the solver.
@@ -30,13 +31,13 @@ __all__ = [
     "LockData",
     "Locked",
     "PlatformLock",
-    "channel_labels",
+    "add_pip_as_python_dependency",
     "channel_priority",
     "dump_lock",
+    "explicit_text",
     "inputs_sha256",
     "lock_path",
     "lock_warnings",
-    "pins",
     "platform_inputs",
     "read_lock",
     "require_fresh",
@@ -84,8 +85,31 @@ def virtual_packages(
     return sorted(f"{k}={v}={builds.get(k, '0')}" for k, v in values.items())
 
 
-def inputs_sha256(channels: list[str], priority: str, specs: list[str], virtual: list[str]) -> str:
-    payload = {"channels": channels, "priority": priority, "specs": specs, "virtual": virtual}
+def add_pip_as_python_dependency(profile: Profile) -> bool:
+    """conda's `add_pip_as_python_dependency` as the installed conda will have it: true
+    unless the profile's .condarc settings turn it off (conda reads yes/no/on/off too)."""
+    value = profile.condarc.settings.get("add_pip_as_python_dependency", True)
+    if isinstance(value, str):
+        return value.strip().lower() not in ("false", "no", "off", "0", "n", "f")
+    return bool(value)
+
+
+def inputs_sha256(
+    channels: list[str],
+    priority: str,
+    specs: list[str],
+    virtual: list[str],
+    add_pip: bool,
+) -> str:
+    # add_pip: a lock made before pip was added as conda adds it is stale, so that it is
+    # solved again rather than built into an installer without pip
+    payload = {
+        "channels": channels,
+        "priority": priority,
+        "specs": specs,
+        "virtual": virtual,
+        "add_pip_as_python_dependency": add_pip,
+    }
     text = json.dumps(payload, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(text.encode()).hexdigest()
 
@@ -98,7 +122,8 @@ def platform_inputs(
     channels = ch.build_channels(profile)
     specs = list(profile.packages.specs_for(platform))
     virtual = virtual_packages(profile, platform, overrides)
-    digest = inputs_sha256(channels, channel_priority(profile), specs, virtual)
+    add_pip = add_pip_as_python_dependency(profile)
+    digest = inputs_sha256(channels, channel_priority(profile), specs, virtual, add_pip)
     return PlatformLock(specs=specs, virtual_packages=virtual, inputs_sha256=digest)
 
 
@@ -116,27 +141,33 @@ def stale_platforms(profile: Profile, lock: LockData, platforms: list[Platform])
             continue
         specs = list(profile.packages.specs_for(platform))
         digest = inputs_sha256(
-            ch.build_channels(profile), channel_priority(profile), specs, entry.virtual_packages
+            ch.build_channels(profile),
+            channel_priority(profile),
+            specs,
+            entry.virtual_packages,
+            add_pip_as_python_dependency(profile),
         )
         if digest != entry.inputs_sha256 or lock.channels != ch.build_channels(profile):
             out.append(platform.value)
     return out
 
 
-def pins(records: Sequence[Locked], labels: dict[str, str]) -> list[str]:
-    """Exact match specs for constructor: `channel::name==version=build`, one per record.
-    `labels` maps a record's channel URL back to the profile's own name for it."""
-    return [
-        f"{labels.get(r.channel, r.channel)}::{r.name}=={r.version}={r.build}"
-        for r in sorted(records)
+def explicit_text(platform: Platform, records: Sequence[Locked]) -> str:
+    """The lock of one platform as conda's explicit environment file (`@EXPLICIT`, one
+    full package URL per line with its hash, as `conda list --explicit --sha256` writes
+    it, with the `sha256:` prefix conda >=24.9 reads; `#<md5>` for a record without a
+    sha256). `conda create --file` installs exactly these records without a solve: no
+    channel parsing, so no `channel::` spec for conda to misread."""
+    lines = [
+        "# The packages of this platform's lock, exactly: constructor's environment_file.",
+        "# $ conda create --prefix <env> --file <this file>",
+        f"# platform: {platform.value}",
+        "@EXPLICIT",
     ]
-
-
-def channel_labels(channels: list[str], platform: Platform) -> dict[str, str]:
-    """Clean channel URL -> the profile's own name for it (`conda-forge`, a URL...)."""
-    from factory.profiles.channels import channel_urls
-
-    return {url: channel for channel in channels for url in channel_urls(channel, platform.value)}
+    for record in sorted(records, key=lambda r: (r.name, r.url)):
+        digest = f"sha256:{record.sha256}" if record.sha256 else record.md5
+        lines.append(f"{record.url}#{digest}" if digest else record.url)
+    return "\n".join(lines) + "\n"
 
 
 def usable_lock(

@@ -13,7 +13,11 @@ from typing import Any
 
 from factory.errors import FactoryError, InputError
 from factory.formats.lock_file import LockData, Locked, PlatformLock
-from factory.lock.lockfile import channel_priority, platform_inputs
+from factory.lock.lockfile import (
+    add_pip_as_python_dependency,
+    channel_priority,
+    platform_inputs,
+)
 from factory.lock.repodata import Fetcher
 from factory.platforms import Platform
 from factory.profiles.channels import channel_urls
@@ -208,6 +212,8 @@ def _lock(
         )
 
     results = asyncio.run(run_all())
+    if add_pip_as_python_dependency(profile):
+        results = _with_pip(jobs, results, priority)
     failures = []
     for (platform, entry, _, _), result in zip(jobs, results, strict=True):
         if isinstance(result, BaseException):
@@ -221,6 +227,44 @@ def _lock(
     new = LockData(channels=channels, channel_priority=priority, platforms=entries)
     changes = diff(previous, new) if previous is not None else diff(None, new)
     return LockRun(lock=new, changes=changes, solved=[p.value for p in platforms])
+
+
+def needs_pip(records: list[Any]) -> bool:
+    """Whether conda would add pip to this solution: conda appends `pip` to the depends of
+    every python 2.x/3.x record it reads from repodata while `add_pip_as_python_dependency`
+    is on (its default; conda/core/subdir_data.py, where the records are loaded), so a
+    conda solve that has python also has pip and pip's own dependencies (setuptools, wheel
+    on most channels). rattler reads repodata as it is and adds nothing."""
+    names = {r.name.normalized: str(r.version) for r in records}
+    python = names.get("python")
+    return python is not None and python.startswith(("2.", "3.")) and "pip" not in names
+
+
+def _with_pip(jobs: list[Any], results: list[Any], priority: str) -> list[Any]:
+    """Solve again, with `pip` added to the specs, every platform whose solution has a
+    python that conda would give pip (see needs_pip): the lock then holds what conda would
+    install, and constructor, which installs exactly the lock, ships the same."""
+    again = [
+        i
+        for i, result in enumerate(results)
+        if not isinstance(result, BaseException) and needs_pip(result)
+    ]
+    if not again:
+        return results
+
+    async def run_again() -> list[Any]:
+        return await asyncio.gather(
+            *(
+                _solve([*e.specs, "pip"], s, e.virtual_packages, priority, p)
+                for _, e, s, p in (jobs[i] for i in again)
+            ),
+            return_exceptions=True,
+        )
+
+    out = list(results)
+    for i, result in zip(again, asyncio.run(run_again()), strict=True):
+        out[i] = result
+    return out
 
 
 def _explain(exc: BaseException) -> str:

@@ -28,6 +28,10 @@ TOKENS_DIR = "tokens"
 # with a `deploy` section: name, version and platform, installed for the wrappers to check
 MARKER_FILE = "installer.json"
 FACTS_FILE = "deploy.json"  # facts for the deployment kit; not shipped in the installer
+# with a lock: the platform's locked records as conda's explicit list (`@EXPLICIT`, URL and
+# hash per line), construct.yaml's `environment_file`. `.txt`: constructor runs
+# `conda create --file` on it (a `.yml` would go through `conda env create`)
+ENVIRONMENT_FILE = "environment.txt"
 
 # --- inside a build folder ------------------------------------------------------------------
 REPORT_FILE = "build-report.json"

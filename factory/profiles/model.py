@@ -193,7 +193,7 @@ class PsmAuth(StrictModel):
     """Post-install setup of an Anaconda PSM (repo) site through conda-repo-cli."""
 
     site: Annotated[str, StringConstraints(pattern=SITE_PATTERN, max_length=64)] = Field(
-        description="Site name used by `conda repo` (letters, digits, _ and -)."
+        description="Site name used by conda-repo-cli (letters, digits, _ and -)."
     )
     url: HttpUrl = Field(description="The site's API URL, e.g. https://repo.corp/api.")
     oauth2: bool = Field(True, description="Log in through the organization's SSO.")
@@ -204,7 +204,7 @@ class PsmAuth(StrictModel):
         Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_][A-Za-z0-9_.-]*$")], AnyText
     ] = Field(
         default_factory=dict,
-        description="Further `conda repo config --set KEY VALUE` pairs, applied in key order.",
+        description="Further `conda-repo config --set KEY VALUE` pairs, applied in key order.",
     )
 
 

@@ -162,15 +162,20 @@ def truststore(profile: Profile, sources: ProfileSources) -> Iterator[Finding]:
 
 
 def conda_for_post_install(profile: Profile, sources: ProfileSources) -> Iterator[Finding]:
-    """The post-install script calls the installed conda; auth also needs conda-repo-cli."""
+    """The post-install script calls the installed conda; the PSM step runs conda-repo-cli's
+    own `conda-repo` executable (conda 26.3 and later no longer run `conda-*` executables
+    as subcommands: conda pull request 15840), so its package must be installed."""
+    why = {
+        "conda": "the installation's conda reads the site conda-repo-cli configures",
+        "conda-repo-cli": "the post-install step runs its `conda-repo` executable",
+    }
     for platform in profile.platforms:
         if profile.auth.psm is not None:
             for needed in ("conda", "conda-repo-cli"):
                 if not _has_package(profile, platform, needed):
                     yield Finding(
                         ("auth", "psm"),
-                        f"needs `{needed}` in packages for "
-                        f"{platform.value}: the post-install step runs `conda repo`",
+                        f"needs `{needed}` in packages for {platform.value}: {why[needed]}",
                     )
                     return
         installed = [n for n, t in profile.tokens.items() if t.install != "none"]
@@ -363,6 +368,43 @@ def installed_tokens(profile: Profile, sources: ProfileSources) -> Iterator[Find
             )
 
 
+_API = re.compile(r"([./])api([./]|$)")
+
+
+def _token_keys(url: str) -> set[str]:
+    """The URLs conda files a token under: as written, and with its first `api` path part
+    as `conda` (read_binstar_tokens in conda/gateways/anaconda_client.py)."""
+    return {url, _API.sub(r"\1conda\2", url, count=1)}
+
+
+def token_urls_apart(profile: Profile, sources: ProfileSources) -> Iterator[Finding]:
+    """No token's URL may be a prefix of another's. conda sends a channel the first token
+    whose URL is a prefix of the channel's (CondaHttpAuth.add_binstar_token in
+    conda/gateways/connection/session.py), trying them in os.scandir order, which no one
+    controls: with `.../api/repo/` and `.../api/repo/baked/` either token can go to the
+    channels under the longer one. Every token shares the build's store; installed ones
+    also the installation's."""
+    seen: list[tuple[str, str]] = []
+    for name, token in profile.tokens.items():
+        keys = _token_keys(token.url)
+        for first, first_url in seen:
+            first_keys = _token_keys(first_url)
+            same = ch.normalize(first_url) == ch.normalize(token.url)
+            both_installed = "none" not in (profile.tokens[first].install, token.install)
+            if same and both_installed:
+                continue  # installed_tokens says so
+            if any(a.startswith(b) or b.startswith(a) for a in keys for b in first_keys):
+                yield Finding(
+                    ("tokens", name, "url"),
+                    f"overlaps token `{first}` ({first_url}): conda sends a channel the "
+                    "first token whose URL starts the channel's, in no fixed order, so "
+                    "either token could reach the other's repository; give URLs where "
+                    "neither starts the other",
+                )
+                break
+        seen.append((name, token.url))
+
+
 def deploy_kit(profile: Profile, sources: ProfileSources) -> Iterator[Finding]:
     """What the deployment wrappers need to know, and what the installers would refuse."""
     deploy = profile.deploy
@@ -449,6 +491,7 @@ RULES = (
     ca_certificates,
     cmd_safe_values,
     installed_tokens,
+    token_urls_apart,
     deploy_kit,
 )
 

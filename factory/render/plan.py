@@ -2,10 +2,11 @@
 decided before any template runs.
 
 `plan_project` is the only place rendering looks at the profile: channels, the shipped
-.condarc, specs or the lock's pins, the files to ship and where they are installed, the
-post-install steps (CA bundle, PSM login, tokens, bundle variables), installer options and
-the deployment facts. The templates get `ProjectPlan.context()` and nothing else (README.md
-also gets the list of files rendered from it).
+.condarc, specs or the lock's explicit environment file, the files to ship and where they
+are installed, the post-install steps (CA bundle, PSM login, tokens, bundle variables),
+installer options and the deployment facts. The templates get `ProjectPlan.context()` and
+nothing else (README.md also gets the list of files rendered from it). This module is
+long because it is that one place: every decision about a project's content is made here.
 """
 
 from __future__ import annotations
@@ -22,12 +23,19 @@ from factory.deploy.facts import deploy_facts, installer_marker, uninstall_name
 from factory.formats.deploy_facts import DeployFacts
 from factory.formats.installer_marker import InstallerMarker
 from factory.formats.lock_file import LockData, PlatformLock
-from factory.lock.lockfile import channel_labels, pins
-from factory.output.layout import CA_BUNDLE_FILE, FACTS_FILE, MARKER_FILE, TOKENS_DIR
+from factory.lock.lockfile import explicit_text
+from factory.output.layout import (
+    CA_BUNDLE_FILE,
+    ENVIRONMENT_FILE,
+    FACTS_FILE,
+    MARKER_FILE,
+    TOKENS_DIR,
+)
 from factory.platforms import (
     BINSTAR_RELPATH,
     CA_BUNDLE_RELPATH,
     MARKER_RELPATH,
+    MARKER_STAGED_RELPATH,
     OS,
     STAGED_TOKENS_RELPATH,
     Platform,
@@ -88,7 +96,8 @@ class TokenStep:
 
 @dataclass(frozen=True)
 class PsmStep:
-    """The `conda repo config` calls that point the installation at its PSM site."""
+    """The `conda-repo config` calls (conda-repo-cli's executable) that point the
+    installation at its PSM site."""
 
     site: str
     url: str
@@ -108,9 +117,10 @@ class ProjectPlan:
     # what the build solves
     build_channels: tuple[str, ...]
     channels_remap: tuple[tuple[str, str], ...]  # (src, dest)
-    spec_groups: tuple[tuple[str, tuple[str, ...]], ...]  # with a lock, one group of pins
+    spec_groups: tuple[tuple[str, tuple[str, ...]], ...]  # solved; with a lock, only recorded
     spec_count: int
     locked: PlatformLock | None
+    environment_file: str | None  # with a lock: the explicit list, a file of the project
     exclude: tuple[str, ...]
     virtual_specs: tuple[str, ...]
     menu_packages: tuple[str, ...] | None
@@ -126,6 +136,10 @@ class ProjectPlan:
     # the post-install step
     post_install: str | None  # its file name, None when nothing needs one
     conda_relpath: str
+    conda_repo_relpath: str  # conda-repo-cli's executable, which the PSM step runs
+    # the marker as the installer places it, and where the post-install's last step moves it
+    marker_staged: str | None
+    marker_final: str | None
     ca_bundle: str | None  # the installed bundle, when the step refers to it
     condarc_ssl_verify: bool
     bundle_env: tuple[str, ...]
@@ -136,7 +150,12 @@ class ProjectPlan:
 
     def static_files(self) -> dict[str, bytes]:
         """The project's files that no template makes."""
-        return _static_files(self.assets, self.marker, self.deploy)
+        files = _static_files(self.assets, self.marker, self.deploy)
+        if self.environment_file is not None and self.locked is not None:
+            files[self.environment_file] = explicit_text(
+                self.platform, self.locked.packages
+            ).encode()
+        return files
 
     def context(self) -> dict[str, Any]:
         """The templates' context: the plan as plain lists and mappings."""
@@ -156,6 +175,8 @@ class ProjectPlan:
             "spec_groups": [(group, list(specs)) for group, specs in self.spec_groups],
             "spec_count": self.spec_count,
             "locked": self.locked is not None,
+            "environment_file": self.environment_file,
+            "locked_count": len(self.locked.packages) if self.locked is not None else 0,
             "exclude": list(self.exclude),
             "virtual_specs": list(self.virtual_specs),
             "menu_packages": None if self.menu_packages is None else list(self.menu_packages),
@@ -165,6 +186,9 @@ class ProjectPlan:
             "license_file": self.license_file,
             "options": dict(self.options),
             "conda_relpath": self.conda_relpath,
+            "conda_repo_relpath": self.conda_repo_relpath,
+            "marker_staged": self.marker_staged,
+            "marker_final": self.marker_final,
             "ca_bundle": self.ca_bundle,
             "condarc_ssl_verify": self.condarc_ssl_verify,
             "bundle_env": list(self.bundle_env),
@@ -178,18 +202,14 @@ class ProjectPlan:
 def plan_project(
     loaded: LoadedProfile, platform: Platform, lock: LockData | None = None
 ) -> ProjectPlan:
-    """With a lock, the specs are exact pins of every locked record for this platform."""
+    """With a lock, constructor builds from an explicit list of the locked records for
+    this platform (no solve) and the profile's specs are only recorded as requested."""
     profile = loaded.profile
     facts = platform.facts
     locked = lock.platforms.get(platform.value) if lock is not None else None
     build_channels = ch.build_channels(profile)
-    if locked is not None:
-        labels = channel_labels(build_channels, platform)
-        groups = [("locked", pins(locked.packages, labels))]
-        spec_count = len(locked.packages)
-    else:
-        groups = profile.packages.groups_for(platform)
-        spec_count = len(profile.packages.specs_for(platform))
+    groups = profile.packages.groups_for(platform)
+    spec_count = len(profile.packages.specs_for(platform))
 
     assets = _assets(loaded, platform)
     marker = deploy = None
@@ -200,13 +220,18 @@ def plan_project(
     extra_files = []
     if CA_BUNDLE_FILE in assets:
         extra_files.append((CA_BUNDLE_FILE, "/".join(CA_BUNDLE_RELPATH)))
-    if marker is not None:
-        extra_files.append((MARKER_FILE, "/".join(MARKER_RELPATH)))
+    if marker is not None:  # never at its final path: the post-install moves it there last
+        extra_files.append((MARKER_FILE, "/".join(MARKER_STAGED_RELPATH)))
     for token in tokens:
         if token.mode == "bake":
             staged = "/".join((*STAGED_TOKENS_RELPATH, staged_name(token.name)))
             extra_files.append((f"{TOKENS_DIR}/{staged_name(token.name)}", staged))
-    needs_script = ch.scripts_use_bundle(profile) or profile.auth.psm is not None or tokens
+    needs_script = (
+        ch.scripts_use_bundle(profile)
+        or profile.auth.psm is not None
+        or bool(tokens)
+        or marker is not None
+    )
     menu = profile.packages.menu_packages
     static = _static_files(assets, marker, deploy)
     return ProjectPlan(
@@ -220,6 +245,7 @@ def plan_project(
         spec_groups=tuple((group, tuple(specs)) for group, specs in groups),
         spec_count=spec_count,
         locked=locked,
+        environment_file=ENVIRONMENT_FILE if locked is not None else None,
         exclude=tuple(profile.packages.exclude),
         virtual_specs=tuple(profile.packages.virtual_specs.get(platform.os, [])),
         menu_packages=None if menu is None else tuple(menu),
@@ -233,6 +259,9 @@ def plan_project(
         options=MappingProxyType(_options(profile, platform, list(assets))),
         post_install=f"post_install{facts.script_suffix}" if needs_script else None,
         conda_relpath=facts.conda_relpath,
+        conda_repo_relpath=facts.conda_repo_relpath,
+        marker_staged=None if marker is None else facts.sep.join(MARKER_STAGED_RELPATH),
+        marker_final=None if marker is None else facts.sep.join(MARKER_RELPATH),
         ca_bundle=facts.sep.join(CA_BUNDLE_RELPATH) if ch.scripts_use_bundle(profile) else None,
         condarc_ssl_verify=ch.ca_bundle_in_use(profile),
         bundle_env=tuple(ch.bundle_env_vars(profile)),

@@ -17,6 +17,7 @@ from factory.formats.jsontext import json_text
 from factory.formats.lock_file import LockData
 from factory.output.layout import (
     CA_BUNDLE_FILE,
+    ENVIRONMENT_FILE,
     FACTS_FILE,
     MARKER_FILE,
     STAMP_FILE,
@@ -71,7 +72,8 @@ def environment() -> Any:
 def render_project(
     loaded: LoadedProfile, platform: Platform, lock: LockData | None = None
 ) -> RenderedProject:
-    """With a lock, construct.yaml pins every locked record exactly instead of the specs."""
+    """With a lock, constructor builds from the explicit list of every locked record
+    (`environment_file`) instead of solving the specs."""
     return render_plan(plan_project(loaded, platform, lock))
 
 
@@ -111,6 +113,8 @@ def _contents(files: dict[str, bytes]) -> list[tuple[str, str]]:
         MARKER_FILE: "name, version and platform, installed as "
         + "/".join(MARKER_RELPATH)
         + " for the deployment wrappers",
+        ENVIRONMENT_FILE: "the locked packages as conda's explicit list (URL and sha256 "
+        "per line): constructor installs exactly these, without a solve",
         FACTS_FILE: "facts for the deployment kit (prefixes, silent options, "
         "detection rule); not shipped in the installer",
     }
