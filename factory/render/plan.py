@@ -142,6 +142,7 @@ class ProjectPlan:
     marker_final: str | None
     ca_bundle: str | None  # the installed bundle, when the step refers to it
     condarc_ssl_verify: bool
+    uses_conda: bool  # whether a post-install step runs the installed conda
     bundle_env: tuple[str, ...]
     psm: PsmStep | None
     tokens: tuple[TokenStep, ...]
@@ -191,6 +192,7 @@ class ProjectPlan:
             "marker_final": self.marker_final,
             "ca_bundle": self.ca_bundle,
             "condarc_ssl_verify": self.condarc_ssl_verify,
+            "uses_conda": self.uses_conda,
             "bundle_env": list(self.bundle_env),
             "psm": self.psm,
             "tokens": list(self.tokens),
@@ -264,6 +266,8 @@ def plan_project(
         marker_final=None if marker is None else facts.sep.join(MARKER_RELPATH),
         ca_bundle=facts.sep.join(CA_BUNDLE_RELPATH) if ch.scripts_use_bundle(profile) else None,
         condarc_ssl_verify=ch.ca_bundle_in_use(profile),
+        # conda edits the condarc and sets variables; a marker alone needs no conda
+        uses_conda=bool(ch.ca_bundle_in_use(profile) or ch.bundle_env_vars(profile) or tokens),
         bundle_env=tuple(ch.bundle_env_vars(profile)),
         psm=_psm(profile),
         tokens=tokens,
