@@ -59,6 +59,7 @@ class Spec:
     condarc_ssl_verify: bool | str | None = None  # None: left out of the profile
     psm: Psm | None = field(default_factory=Psm)
     trust_env: tuple[str, ...] | None = None  # None: left out (the default is PIP_CERT)
+    scope: str = "user"  # install.scope on every OS; "user" is left out (the default here)
 
     def data(self) -> dict[str, object]:
         out: dict[str, object] = {
@@ -74,6 +75,15 @@ class Spec:
             out["condarc"] = {"ssl_verify": self.condarc_ssl_verify}
         if self.trust_env is not None:
             out["trust"] = {"env": list(self.trust_env)}
+        if self.scope != "user":
+            scope = {"linux": self.scope, "osx": self.scope, "win": self.scope}
+            # a .pkg for every user installs into the local system only (README: install.scope)
+            domains = {"enable_currentUserHome": False, "enable_localSystem": True}
+            out["install"] = {
+                "scope": scope,
+                "pkg_domains": domains,
+                "default_location_pkg": "Library",
+            }
         if self.psm is not None:
             psm: dict[str, object] = {
                 "site": self.psm.site,
@@ -144,6 +154,19 @@ def expected_files(spec: Spec, kind: str, conda: bool = True, marker: bool = Fal
     return sorted(files)
 
 
+# conda-repo-cli's system configuration file under the conda root (repo_cli/utils/config.py)
+REPO_SYSTEM_CONFIG = ("etc", "anaconda-client", "repo-cli-config.yaml")
+
+
+def expected_created(spec: Spec, kind: str) -> list[str]:
+    """Files the post-install leaves in the prefix besides the token store: the recording
+    sh stand-in writes conda-repo-cli's system file for `config --system` as the real tool
+    does (the Windows recorder only records)."""
+    if spec.psm is not None and spec.scope == "all_users" and kind != "EXE":
+        return ["/".join(REPO_SYSTEM_CONFIG)]
+    return []
+
+
 def expected_calls(spec: Spec, prefix: str, sep: str) -> list[list[str]]:
     """The conda calls the spec asks for, in order (README/model: ssl_verify defaults)."""
     bundle = sep.join((prefix, *BUNDLE_PARTS))
@@ -161,7 +184,10 @@ def expected_calls(spec: Spec, prefix: str, sep: str) -> list[list[str]]:
         if verify is None:  # "Default: ca_bundle when ca_certs are given, else true."
             verify = "ca_bundle" if spec.ca_certs else True
         verify_arg = bundle if verify == "ca_bundle" else str(verify).lower()
-        repo = ["conda-repo", "config", "--set"]  # conda-repo-cli's executable
+        # conda-repo-cli's executable; an all-users install writes its system file
+        # (README: What an installed machine gets), a per-user one the account's own
+        system = ["--system"] if spec.scope == "all_users" else []
+        repo = ["conda-repo", "config", *system, "--set"]
         calls += [
             [*repo, "oauth2", "true" if psm.oauth2 else "false"],
             [*repo, f"sites.{psm.site}.url", psm.url],
@@ -181,6 +207,16 @@ def expected_calls(spec: Spec, prefix: str, sep: str) -> list[list[str]]:
 # `conda-*` executables as subcommands (conda pull request 15840, "Remove legacy
 # subcommand detection", conda/cli/conda_argparse.py), `conda repo ...` is refused by
 # argparse: "invalid choice: 'repo'", exit status 2.
+#
+# `conda-repo config --system --set KEY VALUE` is written where conda-repo-cli writes it,
+# following its config module (repo_cli/utils/config.py): SYSTEM_CONFIG = SITE_CONFIG =
+# $CONDA_ROOT/etc/anaconda-client/repo-cli-config.yaml, a folder on its SEARCH_PATH that
+# every user's conda-repo reads; save_config makes the folder as needed and opens the file
+# for writing, so its mode follows the process umask. CONDA_ROOT is the installation the
+# executable belongs to (two folders up from bin/conda-repo). The stand-in appends the call
+# in the log's format rather than YAML: tests check where it lands and who can read it.
+# Without --system conda-repo-cli writes ~/.conda/repo-cli-config.yaml (USER_CONFIG); the
+# stand-in only records those calls, so no test writes into the developer's home.
 RECORDING_CONDA_SH = r"""#!/bin/sh
 # Recording stand-in for conda and conda-repo: one log line per call, each argument as hex
 # plus "00"; conda-repo's calls start with the argument "conda-repo".
@@ -190,6 +226,14 @@ program=${0##*/}
 if [ "$program" = conda-repo ]; then set -- conda-repo "$@"; fi
 if [ "$#" -gt 0 ]; then printf '%s\000' "$@"; fi | od -An -v -tx1 | tr -d ' \n' >>"$RECORDER_LOG"
 echo >>"$RECORDER_LOG"
+if [ "$program" = conda-repo ] && [ "${2:-}" = config ] && [ "${3:-}" = --system ]; then
+  root=$(cd "$(dirname "$0")/.." && pwd)
+  system_config="$root/etc/anaconda-client/repo-cli-config.yaml"
+  mkdir -p "${system_config%/*}"
+  shift
+  printf '%s\000' "$@" | od -An -v -tx1 | tr -d ' \n' >>"$system_config"
+  echo >>"$system_config"
+fi
 if [ "$program" = conda ] && [ "${1:-}" = repo ]; then
   echo "usage: conda [-h] [-v] [--no-plugins] [-V] COMMAND ..." >&2
   printf '%s' "conda: error: argument COMMAND: invalid choice: 'repo' (choose from " >&2
@@ -514,4 +558,6 @@ VARIANTS: dict[str, Spec] = {
     "condarc-verify-false-psm-ca-bundle": Spec(
         condarc_ssl_verify=False, psm=Psm(ssl_verify="ca_bundle")
     ),
+    # install.scope all_users: conda-repo-cli's system file instead of the account's own
+    "all-users": Spec(scope="all_users", psm=Psm(settings={"extra": "x y"})),
 }

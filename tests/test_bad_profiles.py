@@ -498,6 +498,70 @@ BAD: list[Bad] = [
         ),
     ),
     Bad(
+        # install.scope: an installed token in an all-users install is every user's
+        "unshared-token-in-an-all-users-install",
+        plus("""
+            install: {scope: {linux: all_users}}
+            tokens:
+              repo: {env: A_TOKEN, url: "https://repo.example/", install: bake}
+        """),
+        (
+            "p.yaml:13:9: tokens.repo: an all-users install (linux-64) "
+            "gives this token to every local user of the machine; set `shared: true` if it is a "
+            "site token, else install for one user (install.scope) or give each user their "
+            "own token",
+        ),
+    ),
+    Bad(
+        "shared-token-warns-in-an-all-users-install",
+        plus("""
+            install: {scope: {win: all_users}}
+            tokens:
+              repo: {env: A_TOKEN, url: "https://repo.example/", install: bake, shared: true}
+              other: {env: B_TOKEN, url: "https://other.example/", install: bake}
+        """),
+        (
+            "p.yaml:13:77: tokens.repo.shared: warning: an all-users install (win-64) gives "
+            "this token to every local user of the machine: every account there can read it "
+            "and use the repository with it",
+            "p.yaml:14:10: tokens.other: an all-users install (win-64) gives this token to "
+            "every local user of the machine; set `shared: true` if it is a site token, else "
+            "install for one user (install.scope) or give each user their own token",
+        ),
+    ),
+    Bad(
+        "scope-contradicts-windows-install-type",
+        plus("""
+            install: {uninstall_name: T, scope: {win: user}}
+            deploy:
+              org: Acme
+              windows: {prefix: 'C:\\Acme', install_type: AllUsers}
+              unix: {prefix: /opt/acme}
+        """),
+        (
+            "p.yaml:11:43: install.scope.win: user contradicts deploy.windows.install_type "
+            "AllUsers, which the installer follows; set install_type: JustMe or change the scope",
+        ),
+    ),
+    Bad(
+        "all-users-pkg-without-local-system",
+        """
+        name: T
+        version: "1"
+        platforms: [osx-arm64]
+        channels: [conda-forge]
+        packages:
+          specs:
+            base: [python, conda]
+        install: {scope: {osx: all_users}}
+        """,
+        (
+            "p.yaml:8:24: install.scope.osx: all_users needs "
+            "install.pkg_domains.enable_localSystem: without it the .pkg installs only into a "
+            "user's home",
+        ),
+    ),
+    Bad(
         "deploy-token-without-a-windows-source",
         plus("""
             tokens:
@@ -677,6 +741,11 @@ BAD: list[Bad] = [
               unix: {prefix: /opt/acme}
         """),
         (
+            "p.yaml:11:48: install.initialize_conda: warning: an all-users install (linux-64, "
+            "win-64) runs conda init as the installing account: it edits root's or SYSTEM's "
+            "shell start-up files, not the users'; set it to false and have each user run "
+            "`conda init`, or put the prefix's condabin on the machine's PATH with your "
+            "management tool",
             "p.yaml:14:69: deploy.windows.add_to_path: the installer ignores /AddToPath=1 for "
             "AllUsers installs",
         ),
@@ -967,7 +1036,8 @@ def test_bad_profile_is_reported_where_it_is(
 
     tmp = str(tmp_path.resolve())
     expected = [line.replace("{tmp}", tmp) for line in case.expected]
-    summary = f"installer-factory: {len(expected)} error(s); nothing written"
+    errors = [line for line in expected if ": warning: " not in line]
+    summary = f"installer-factory: {len(errors)} error(s); nothing written"
     assert result.err.splitlines() == [*expected, summary]
     assert result.code == 1
     assert result.out == ""

@@ -88,6 +88,8 @@ def profile_data(prefix: str, version: str, upgrade: str) -> dict[str, object]:
                 "url": "https://repo.example.test/api/repo/",
                 "install": "deploy",
                 "deploy": {"env": "REPO_TOKEN"},
+                # the Linux kit installs as root: an all-users install (install.scope)
+                "shared": True,
             }
         },
         "install": {

@@ -99,6 +99,8 @@ def write_profile(root: Path, prefix: str, opts: Options, cert: bytes) -> Path:
                 "url": "https://repo.example.test/",
                 "install": "deploy",
                 "deploy": {"env": "ACME_TOKEN"},
+                # AllUsers installs are all-users (install.scope); JustMe ones accept it too
+                "shared": True,
             }
         },
         "install": install,

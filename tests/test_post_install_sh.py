@@ -8,6 +8,7 @@ profile asks for.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import secrets
 import subprocess
@@ -33,6 +34,7 @@ from scripts_support import (
     Psm,
     Spec,
     expected_calls,
+    expected_created,
     expected_files,
     fixed_hostile_spec,
     hostile_spec,
@@ -77,7 +79,7 @@ def assert_success(
     assert result.stderr == b""
     assert install.calls() == expected_calls(spec, install.prefix_text, "/")
     assert result.stdout.endswith(b"installer-factory post-install: done\n")
-    assert install.created() == []
+    assert install.created() == expected_created(spec, install.kind)
 
 
 # --- lint -------------------------------------------------------------------------------
@@ -146,6 +148,7 @@ def test_example_scripts_run(name: str, shell: str, tmp_path: Path) -> None:
     for platform, project in projects.items():
         if SH_SCRIPT not in project.files:
             continue
+        spec = dataclasses.replace(spec, scope=example_scope(profile, platform))
         install = lay_out(tmp_path / platform.value, project)
         deploys = profile.deploy is not None
         assert install.laid_out == expected_files(spec, install.kind, marker=deploys)
@@ -191,6 +194,20 @@ def test_a_marker_alone_needs_no_conda(shell: str, tmp_path: Path) -> None:
     assert marker == {"name": "Bare", "platform": "linux-64", "version": "3"}
     assert install.created() == ["etc/installer-factory/installer.json"]
     assert install.calls() == []
+
+
+def example_scope(profile: Profile, platform: Platform) -> str:
+    """install.scope as README's key table derives it when a profile leaves it out
+    (the examples do): Linux all_users with a deploy.unix section (the kit installs as
+    root); macOS all_users only for a .pkg limited to the local system."""
+    given = getattr(profile.install.scope, platform.os.value)
+    if given is not None:
+        return given
+    if platform.os.value == "linux":
+        return "all_users" if profile.deploy and profile.deploy.unix else "user"
+    domains = profile.install.pkg_domains
+    local_only = domains and domains.enable_localSystem and not domains.enable_currentUserHome
+    return "all_users" if local_only else "user"
 
 
 def spec_of(profile: Profile) -> Spec:

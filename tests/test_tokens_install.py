@@ -40,8 +40,14 @@ BINSTAR = ("etc", "installer-factory", "binstar")
 URL_SAFE = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._~-"
 
 
-def profile(root: Path, platform: Platform, install: str, **deploy: Any) -> Path:
+def profile(
+    root: Path, platform: Platform, install: str, scope: str | None = None, **deploy: Any
+) -> Path:
+    """A profile with one installed token; with `scope`, install.scope on every OS, and an
+    all-users scope marks the token `shared` (a site token), as validate asks."""
     token: dict[str, Any] = {"url": URL, "install": install}
+    if scope == "all_users":
+        token["shared"] = True
     if install == "bake":
         token["env"] = "BUILD_REPO_TOKEN"
     else:
@@ -54,6 +60,8 @@ def profile(root: Path, platform: Platform, install: str, **deploy: Any) -> Path
         "packages": {"specs": {"base": ["python", "conda"]}},
         "tokens": {"repo": token},
     }
+    if scope is not None:
+        data["install"] = {"scope": {"linux": scope, "osx": scope, "win": scope}}
     return write_tree(root, {"profile.yaml": yaml_text(data) + "\n"}) / "profile.yaml"
 
 
@@ -69,10 +77,12 @@ class Case:
         baked: str | None = None,
         conda: bytes | None = None,
         wine: Wine | None = None,
+        scope: str | None = None,
         **deploy: Any,
     ):
         self.root = root
-        self.project = render(profile(root / "profile", platform, install, **deploy), platform)
+        written = profile(root / "profile", platform, install, scope, **deploy)
+        self.project = render(written, platform)
         build_files = {self.staged_source(): baked.encode()} if baked is not None else {}
         layout: dict[str, Any] = {"wine": wine, "build_files": build_files}
         if conda is not None:
@@ -229,6 +239,104 @@ def test_any_deploy_token_is_installed_exactly_or_refused(value: str, scratch: P
         assert value.encode() not in result.stdout + result.stderr
 
 
+# --- shared installs: used by another account --------------------------------------------
+
+NOBODY = 65534  # an unprivileged account with no home of ours
+SYSTEM_CONFIG = ("etc", "anaconda-client", "repo-cli-config.yaml")  # conda-repo-cli's
+
+
+def shared_profile(root: Path, scope: str) -> Path:
+    """A Linux profile with a PSM site and a deploy-time token, installed for `scope`."""
+    token: dict[str, Any] = {"url": URL, "install": "deploy", "deploy": {"env": "ACME_TOKEN"}}
+    if scope == "all_users":
+        token["shared"] = True
+    data = {
+        "name": "Shared",
+        "version": "1",
+        "platforms": ["linux-64"],
+        "channels": ["conda-forge"],
+        "packages": {"specs": {"base": ["python", "conda", "conda-repo-cli"]}},
+        "auth": {"psm": {"site": "corp", "url": "https://repo.example.test/api"}},
+        "tokens": {"repo": token},
+        "install": {"scope": {"linux": scope}},
+    }
+    return write_tree(root, {"profile.yaml": yaml_text(data) + "\n"}) / "profile.yaml"
+
+
+def as_nobody(*args: str, home: Path) -> subprocess.CompletedProcess[bytes]:
+    """Run a command as a second, unprivileged account with its own HOME and no groups."""
+    setpriv = ["setpriv", f"--reuid={NOBODY}", f"--regid={NOBODY}", "--clear-groups"]
+    return subprocess.run(
+        [*setpriv, *args],
+        env={"PATH": "/usr/bin:/bin", "HOME": str(home), "LC_ALL": "C"},
+        capture_output=True,
+        timeout=60,
+        check=False,
+    )
+
+
+@pytest.mark.skipif(
+    not hasattr(os, "geteuid") or os.geteuid() != 0,
+    reason="installing as root and reading as a second account needs root (setpriv)",
+)
+@pytest.mark.skipif(shutil.which("setpriv") is None, reason="setpriv is not installed")
+@pytest.mark.parametrize("scope", ["all_users", "user"])
+def test_a_second_user_reads_a_shared_install(shell: str, scope: str) -> None:
+    """The post-install runs as root with its own HOME (and a strict umask, as management
+    tools often have); then an unprivileged account with its own HOME opens what it wrote.
+    /root and pytest's tmp folders are closed to other users, so the prefix lives in a
+    world-traversable folder of its own."""
+    with tempfile.TemporaryDirectory(prefix="if-shared-", dir="/tmp") as tmp:
+        root = Path(tmp)
+        root.chmod(0o755)
+        project = render(shared_profile(root / "profile", scope), Platform.linux_64)
+        install = lay_out(root, project)
+        root_home, other_home = root / "root-home", root / "other-home"
+        root_home.mkdir(mode=0o700)
+        other_home.mkdir()
+        os.chown(other_home, NOBODY, NOBODY)
+        value = "site-" + os.urandom(12).hex()
+        before = os.umask(0o077)
+        try:
+            result = install.post_install(shell=shell, HOME=str(root_home), ACME_TOKEN=value)
+        finally:
+            os.umask(before)
+        assert result.returncode == 0, result.stderr.decode(errors="replace")
+
+        prefix = install.prefix
+        token_file = prefix.joinpath(*BINSTAR, "data", TOKEN_FILE)
+        system_config = prefix.joinpath(*SYSTEM_CONFIG)
+        assert token_file.read_bytes() == value.encode()
+        repo_calls = [c for c in install.calls() if c[0] == "conda-repo"]
+        assert len(repo_calls) == 4
+        shared = scope == "all_users"
+        # conda-repo-cli's system scope for all users; the installing account's own otherwise
+        assert all((c[1:3] == ["config", "--system"]) is shared for c in repo_calls)
+        assert not list(root_home.iterdir())  # nothing landed in root's own home
+
+        read_token = as_nobody("cat", str(token_file), home=other_home)
+        if shared:
+            assert read_token.returncode == 0, read_token.stderr
+            assert read_token.stdout == value.encode()
+            read_config = as_nobody("cat", str(system_config), home=other_home)
+            assert read_config.returncode == 0, read_config.stderr
+            assert read_config.stdout == system_config.read_bytes() != b""
+            assert stat.S_IMODE(token_file.stat().st_mode) == 0o644
+            for directory in (token_file.parent, token_file.parent.parent):
+                assert stat.S_IMODE(directory.stat().st_mode) == 0o755, directory
+            assert stat.S_IMODE(system_config.stat().st_mode) == 0o644
+        else:
+            assert read_token.returncode != 0
+            assert b"Permission denied" in read_token.stderr
+            assert value.encode() not in read_token.stdout
+            # the settings went to the installing account (conda-repo-cli's user file),
+            # which no other user reads: there is no system file
+            assert not system_config.exists()
+            assert stat.S_IMODE(token_file.stat().st_mode) == 0o600
+            for directory in (token_file.parent, token_file.parent.parent):
+                assert stat.S_IMODE(directory.stat().st_mode) == 0o700, directory
+
+
 # --- Windows, in cmd.exe under wine ---------------------------------------------------------
 
 # Characters cmd.exe treats specially, mixed into tokens. `!` and `%` are left out: wine's
@@ -237,10 +345,18 @@ CMD_SPECIALS = '&|<>()^" ;,='
 
 
 def windows_case(
-    root: Path, wine: Wine, recorder: Path, install: str, baked: str | None = None, **deploy: Any
+    root: Path,
+    wine: Wine,
+    recorder: Path,
+    install: str,
+    baked: str | None = None,
+    scope: str | None = None,
+    **deploy: Any,
 ) -> Case:
     exe = recorder.read_bytes()
-    case = Case(root, Platform.win_64, install, baked=baked, conda=exe, wine=wine, **deploy)
+    case = Case(
+        root, Platform.win_64, install, baked=baked, conda=exe, wine=wine, scope=scope, **deploy
+    )
     # icacls is wine's no-op stub, so a recording icacls.exe first on PATH shows the call
     write_tree(root / "tools", {"icacls.exe": exe})
     return case
@@ -253,7 +369,9 @@ def run_bat(
     return case.install.post_install(unattended=unattended, WINEPATH=tools, **extra)
 
 
-def icacls_call(case: Case) -> list[str]:
+def icacls_call(case: Case, shared: bool = False) -> list[str]:
+    """SYSTEM, Administrators and the owner; in an all-users install also read for the
+    local Users group (well-known SID S-1-5-32-545)."""
     target = wine_path(case.token_file)
     return [
         target,
@@ -262,6 +380,7 @@ def icacls_call(case: Case) -> list[str]:
         "*S-1-5-18:(F)",
         "*S-1-5-32-544:(F)",
         "*S-1-3-4:(F)",
+        *(["*S-1-5-32-545:(R)"] if shared else []),
     ]
 
 
@@ -331,6 +450,20 @@ def test_windows_unattended_install_without_a_token_fails(
     assert attended.returncode == 0, attended.stderr
     assert b"warning: token repo not installed" in attended.stdout
     assert not case.token_file.exists()
+
+
+@needs_wine
+@pytest.mark.parametrize("scope", ["all_users", "user"])
+def test_windows_all_users_install_lets_the_users_group_read_the_token(
+    wine: Wine, recorder: Path, tmp_path: Path, scope: str
+) -> None:
+    case = windows_case(tmp_path, wine, recorder, "deploy", env="ACME_TOKEN", scope=scope)
+    value = "tok-" + os.urandom(12).hex()
+    result = run_bat(case, ACME_TOKEN=value)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert case.token_file.read_bytes() == value.encode()
+    shared = scope == "all_users"
+    assert case.install.calls() == [icacls_call(case, shared), case.binstar_call("\\")]
 
 
 @pytest.mark.slow

@@ -228,9 +228,35 @@ class PkgDomains(StrictModel):
     enable_localSystem: bool = False
 
 
-class Install(StrictModel):
-    """How the installer behaves on the target machine (constructor's own keys)."""
+ScopeValue = Literal["user", "all_users"]
 
+
+class InstallScope(StrictModel):
+    """Who an installation serves, per OS: `user` (the installing account) or `all_users`
+    (every user of the machine). Left out, it follows the installer options (README: What
+    an installed machine gets)."""
+
+    linux: ScopeValue | None = Field(
+        None, description="Default: all_users when deploy.unix is given (root installs), else user."
+    )
+    osx: ScopeValue | None = Field(
+        None,
+        description="Default: all_users when pkg_domains enable only localSystem, else user.",
+    )
+    win: ScopeValue | None = Field(
+        None,
+        description="Default: deploy.windows.install_type (AllUsers: all_users), else user.",
+    )
+
+
+class Install(StrictModel):
+    """How the installer behaves on the target machine (constructor's own keys, and `scope`)."""
+
+    scope: InstallScope = Field(
+        default_factory=InstallScope,
+        description="Install scope per OS (user or all_users); decides where the "
+        "post-install puts repository settings and who can read installed tokens.",
+    )
     default_prefix: DefaultPrefix = Field(default_factory=DefaultPrefix)
     default_location_pkg: Text | None = None
     pkg_name: (
@@ -336,6 +362,11 @@ class TokenSource(StrictModel):
     )
     deploy: TokenDeploy | None = Field(
         None, description="Where the token is found at install time (install: deploy)."
+    )
+    shared: StrictBool = Field(
+        False,
+        description="A site token: an all-users install gives it to every local user of "
+        "the machine (readable by all); validate asks for it on an installed token there.",
     )
 
     @model_validator(mode="after")

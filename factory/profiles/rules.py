@@ -18,6 +18,7 @@ from factory.errors import UnsafeValue, display_path
 from factory.platforms import OS, Platform
 from factory.profiles import channels as ch
 from factory.profiles.model import Profile
+from factory.profiles.scope import install_scope
 from factory.profiles.sources import ProfileSources
 from factory.quoting.shells import cmd_arg
 
@@ -405,6 +406,88 @@ def token_urls_apart(profile: Profile, sources: ProfileSources) -> Iterator[Find
         seen.append((name, token.url))
 
 
+def _all_users(profile: Profile) -> list[Platform]:
+    return [p for p in profile.platforms if install_scope(profile, p.os) == "all_users"]
+
+
+def shared_tokens(profile: Profile, sources: ProfileSources) -> Iterator[Finding]:
+    """An installed token in an all-users install is readable by every user of the
+    machine (README: What an installed machine gets): only a site token may go there, and
+    the profile says so with `shared: true`."""
+    shared_on = ", ".join(p.value for p in _all_users(profile))
+    if not shared_on:
+        return
+    for name, token in profile.tokens.items():
+        if token.install == "none":
+            continue
+        said = (
+            f"an all-users install ({shared_on}) gives this token to every local user of "
+            "the machine"
+        )
+        if token.shared:
+            yield Finding(
+                ("tokens", name, "shared"),
+                f"{said}: every account there can read it and use the repository with it",
+                "warning",
+            )
+        else:
+            yield Finding(
+                ("tokens", name),
+                f"{said}; set `shared: true` if it is a site token, else install for one "
+                "user (install.scope) or give each user their own token",
+            )
+
+
+def scope_consistent(profile: Profile, sources: ProfileSources) -> Iterator[Finding]:
+    """An explicit install.scope must match the installer options that decide it, and an
+    all-users install should not configure what only the installing account sees."""
+    scope = profile.install.scope
+    deploy = profile.deploy
+    systems = {p.os for p in profile.platforms}
+    win = deploy.windows if deploy is not None else None
+    if OS.win in systems and scope.win is not None and win is not None:
+        wanted = "AllUsers" if scope.win == "all_users" else "JustMe"
+        if win.install_type != wanted:
+            yield Finding(
+                ("install", "scope", "win"),
+                f"{scope.win} contradicts deploy.windows.install_type {win.install_type}, "
+                f"which the installer follows; set install_type: {wanted} or change the scope",
+            )
+    domains = profile.install.pkg_domains
+    if (
+        OS.osx in systems
+        and scope.osx == "all_users"
+        and (domains is None or not domains.enable_localSystem)
+    ):
+        yield Finding(
+            ("install", "scope", "osx"),
+            "all_users needs install.pkg_domains.enable_localSystem: without it the .pkg "
+            "installs only into a user's home",
+        )
+    if (
+        OS.linux in systems
+        and scope.linux == "user"
+        and deploy is not None
+        and deploy.unix is not None
+    ):
+        yield Finding(
+            ("install", "scope", "linux"),
+            "user, but the Linux deployment kit (deploy.unix) installs as root: its settings "
+            "would go to root's account; use all_users",
+            "warning",
+        )
+    shared = _all_users(profile)
+    if shared and profile.install.initialize_conda:
+        yield Finding(
+            ("install", "initialize_conda"),
+            f"an all-users install ({', '.join(p.value for p in shared)}) runs conda init "
+            "as the installing account: it edits root's or SYSTEM's shell start-up files, "
+            "not the users'; set it to false and have each user run `conda init`, or "
+            "put the prefix's condabin on the machine's PATH with your management tool",
+            "warning",
+        )
+
+
 def deploy_kit(profile: Profile, sources: ProfileSources) -> Iterator[Finding]:
     """What the deployment wrappers need to know, and what the installers would refuse."""
     deploy = profile.deploy
@@ -492,6 +575,8 @@ RULES = (
     cmd_safe_values,
     installed_tokens,
     token_urls_apart,
+    shared_tokens,
+    scope_consistent,
     deploy_kit,
 )
 

@@ -43,6 +43,7 @@ from factory.platforms import (
 from factory.profiles import channels as ch
 from factory.profiles.load import LoadedProfile
 from factory.profiles.model import Profile
+from factory.profiles.scope import Scope, install_scope
 from factory.profiles.tokens import staged_name, token_file_name
 from factory.version import __version__
 
@@ -114,6 +115,7 @@ class ProjectPlan:
     company: str | None
     platform: Platform
     installer_types: tuple[str, ...]
+    scope: Scope  # user or all_users: where settings go, who may read installed tokens
     # what the build solves
     build_channels: tuple[str, ...]
     channels_remap: tuple[tuple[str, str], ...]  # (src, dest)
@@ -170,6 +172,7 @@ class ProjectPlan:
             "company": self.company,
             "installer_type": types[0] if len(types) == 1 else types,
             "installer_types": types,
+            "scope": self.scope,
             "channels": list(self.build_channels),
             "channels_remap": [{"src": src, "dest": dest} for src, dest in self.channels_remap],
             "installed_channels": list(self.installed_channels),
@@ -242,6 +245,7 @@ def plan_project(
         company=profile.company,
         platform=platform,
         installer_types=tuple(profile.installer_types.for_os(platform.os)),
+        scope=install_scope(profile, platform.os),
         build_channels=tuple(build_channels),
         channels_remap=tuple((r.src, r.dest) for r in profile.channels_remap),
         spec_groups=tuple((group, tuple(specs)) for group, specs in groups),
@@ -376,7 +380,7 @@ def _options(profile: Profile, platform: Platform, assets: list[str]) -> dict[st
                 out[key] = value
     elif getattr(prefix, os_.value) is not None:
         out["default_prefix"] = getattr(prefix, os_.value)
-    dumped = install.model_dump(exclude={"default_prefix"}, exclude_none=True)
+    dumped = install.model_dump(exclude={"default_prefix", "scope"}, exclude_none=True)
     if install.uninstall_name:
         dumped["uninstall_name"] = uninstall_name(profile)
     for key in sorted(dumped):
