@@ -20,9 +20,10 @@ from pydantic import ValidationError
 from factory.errors import Problem, ProfileInvalid
 from factory.leaks.shapes import looks_like_token
 from factory.profiles.diagnostics import data_path, format_path, problems_from_validation
+from factory.profiles.finding import Finding
 from factory.profiles.layering import Layered, load_layered
 from factory.profiles.model import Profile
-from factory.profiles.rules import Finding, check
+from factory.profiles.rules import check
 from factory.profiles.sources import ProfileSources, read_sources
 from factory.profiles.yamlfile import Path_
 
