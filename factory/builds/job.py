@@ -26,7 +26,7 @@ from typing import Any
 from factory.builds.constructor import constructor_command
 from factory.deploy.kit import write_kit
 from factory.deploy.manifest import write_manifest
-from factory.errors import FactoryError, InputError, OutputError, display_path
+from factory.errors import InputError, OutputError, display_path
 from factory.formats.build_report import (
     BuildReport,
     InstallerFile,
@@ -61,10 +61,6 @@ INSTALLER_SUFFIXES: dict[str, InstallerType] = {
     ".exe": "exe",
     ".msi": "msi",
 }
-
-
-class BuildFailed(FactoryError):
-    exit_code = 5
 
 
 @dataclass

@@ -7,6 +7,7 @@ from typing import Literal
 
 Engine = Literal["github", "gitlab", "azure"]
 ENGINES: tuple[Engine, ...] = ("github", "gitlab", "azure")
+DEFAULT_MATRIX = "build-matrix.yml"  # looked for in the working directory
 TARGET_FILES: dict[Engine, str] = {
     "github": ".github/workflows/installers.yml",
     "gitlab": ".gitlab-ci.yml",

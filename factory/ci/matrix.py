@@ -24,8 +24,6 @@ from factory.profiles.layering import Layered
 from factory.profiles.load import literal_tokens
 from factory.profiles.yamlfile import Path_, load_yaml_file
 
-DEFAULT_MATRIX = Path("build-matrix.yml")
-
 # Installer formats constructor makes on each OS (msi is constructor's experimental one).
 OS_INSTALLER_TYPES: dict[OS, tuple[str, ...]] = {
     OS.linux: ("sh",),

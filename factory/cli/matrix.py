@@ -15,7 +15,7 @@ MATRIX_HELP = "build-matrix.yml to read (default: ./build-matrix.yml)"
 
 
 def add_matrix(add: AddCommand) -> None:
-    from factory.ci.engines import ENGINES, TARGET_FILES
+    from factory.ci.engines import DEFAULT_MATRIX, ENGINES, TARGET_FILES
 
     p = add(
         "matrix",
@@ -35,7 +35,7 @@ def add_matrix(add: AddCommand) -> None:
         "in it is invalid.",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    plan.add_argument("--matrix", type=Path, default=Path("build-matrix.yml"), help=MATRIX_HELP)
+    plan.add_argument("--matrix", type=Path, default=Path(DEFAULT_MATRIX), help=MATRIX_HELP)
     plan.add_argument("--json", action="store_true", help="print one JSON document on stdout")
     ci = actions.add_parser(
         "ci",
@@ -45,7 +45,7 @@ def add_matrix(add: AddCommand) -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     ci.add_argument("engine", choices=ENGINES, metavar="ENGINE", help=" | ".join(ENGINES))
-    ci.add_argument("--matrix", type=Path, default=Path("build-matrix.yml"), help=MATRIX_HELP)
+    ci.add_argument("--matrix", type=Path, default=Path(DEFAULT_MATRIX), help=MATRIX_HELP)
     ci.add_argument("--output", "-o", type=Path, metavar="FILE", help="write to FILE instead")
     run = actions.add_parser(
         "run",
@@ -57,7 +57,7 @@ def add_matrix(add: AddCommand) -> None:
         "missing, 1 invalid matrix or profile",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    run.add_argument("--matrix", type=Path, default=Path("build-matrix.yml"), help=MATRIX_HELP)
+    run.add_argument("--matrix", type=Path, default=Path(DEFAULT_MATRIX), help=MATRIX_HELP)
     run.add_argument(
         "--output", "-o", type=Path, metavar="DIR", help="default: the matrix's `output`"
     )

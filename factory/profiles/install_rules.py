@@ -18,19 +18,10 @@ from factory.profiles.sources import ProfileSources
 
 
 def installed_tokens(profile: Profile, sources: ProfileSources) -> Iterator[Finding]:
-    """One installed token per repository URL, and a deploy-time source on every OS."""
-    seen: dict[str, str] = {}
+    """A deploy-time token has a source on every OS (URLs apart: token_urls_apart)."""
     for name, token in profile.tokens.items():
         if token.install == "none":
             continue
-        url = ch.normalize(token.url)
-        if url in seen:
-            yield Finding(
-                ("tokens", name, "url"),
-                f"tokens `{seen[url]}` and `{name}` are both installed for {url}; "
-                "conda can use only one",
-            )
-        seen.setdefault(url, name)
         deploy = token.deploy
         if deploy is None or deploy.env is not None:
             continue
@@ -71,7 +62,12 @@ def token_urls_apart(profile: Profile, sources: ProfileSources) -> Iterator[Find
             same = ch.normalize(first_url) == ch.normalize(token.url)
             both_installed = "none" not in (profile.tokens[first].install, token.install)
             if same and both_installed:
-                continue  # installed_tokens says so
+                yield Finding(
+                    ("tokens", name, "url"),
+                    f"tokens `{first}` and `{name}` are both installed for "
+                    f"{ch.normalize(token.url)}; conda can use only one",
+                )
+                break
             if any(a.startswith(b) or b.startswith(a) for a in keys for b in first_keys):
                 yield Finding(
                     ("tokens", name, "url"),
