@@ -481,8 +481,6 @@ def generate(out: Path, records: int, specs: int, seed: int) -> dict:
 
 def check(out: Path, subdir: str) -> tuple[float, int]:
     """Solve specs.txt for `subdir` with py-rattler straight from the files: (s, records)."""
-    import asyncio
-
     import rattler
 
     specs = (out / "specs.txt").read_text(encoding="utf-8").split()
@@ -497,12 +495,14 @@ def check(out: Path, subdir: str) -> tuple[float, int]:
         )
         for n, v in MACHINE[subdir.split("-")[0]]
     ]
+    # factory.lock.rattler_calls.run, not asyncio.run: it returns only once rattler's
+    # thread has left the interpreter, which could otherwise abort it at exit
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+    from factory.lock.rattler_calls import run
+
     try:
-        solved = asyncio.run(
-            rattler.solve_with_sparse_repodata(specs, sparse, virtual_packages=virtual)
-        )
+        solved = run(rattler.solve_with_sparse_repodata(specs, sparse, virtual_packages=virtual))
     finally:
-        # left open, py-rattler 0.28 can abort the interpreter at exit (PyGILState_Release)
         for source in sparse:
             source.close()
     return time.perf_counter() - start, len(solved)

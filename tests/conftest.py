@@ -93,6 +93,7 @@ def pytest_runtest_makereport(
 def isolated_user_dirs(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch):
     """No test reads or writes the real user config or caches."""
     home = tmp_path_factory.mktemp("home")
+    (home / "config.yaml").touch()  # empty: the defaults (a missing one is an error)
     monkeypatch.setenv("INSTALLER_FACTORY_CONFIG", str(home / "config.yaml"))
     monkeypatch.setenv("XDG_CONFIG_HOME", str(home / ".config"))
     monkeypatch.setenv("XDG_CACHE_HOME", str(home / ".cache"))

@@ -27,6 +27,8 @@ from hypothesis import strategies as st
 
 from factory.platforms import Platform
 from factory.profiles.load import load_profile
+from factory.profiles.secret_values import URL_TOKEN
+from factory.profiles.settings_rules import SECRET_NAME
 from factory.render.project import RenderedProject, render_project
 
 # Where the installed layout keeps things (constructor's extra_files put the bundle there).
@@ -508,16 +510,24 @@ def hostile_text(
     return st.lists(parts, max_size=12).map("".join)
 
 
+def _no_url_token(text: str) -> bool:
+    """validate refuses conda's /t/<token> in a URL (factory/profiles/secret_values.py)"""
+    return URL_TOKEN.search(text) is None
+
+
 def hostile_url(*, ascii_only: bool) -> st.SearchStrategy[str]:
-    # the model wants an http(s) URL with no whitespace: the hostile text goes in the path
+    # the model wants an https URL with no whitespace (plain http is refused unless the
+    # profile allows it): the hostile text goes in the path
     return st.builds(
-        lambda scheme, path: f"{scheme}://repo.example.test/{path}",
-        st.sampled_from(["http", "https"]),
+        lambda path: f"https://repo.example.test/{path}",
         hostile_text(ascii_only=ascii_only, whitespace=False),
-    )
+    ).filter(_no_url_token)
 
 
-SETTING_KEYS = st.from_regex(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,12}", fullmatch=True)
+# secret-named settings are refused: they go through `tokens:` (settings_rules.py)
+SETTING_KEYS = st.from_regex(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,12}", fullmatch=True).filter(
+    lambda key: SECRET_NAME.search(key) is None
+)
 
 
 def hostile_spec(*, ascii_only: bool) -> st.SearchStrategy[Spec]:
@@ -525,7 +535,9 @@ def hostile_spec(*, ascii_only: bool) -> st.SearchStrategy[Spec]:
         Psm,
         url=hostile_url(ascii_only=ascii_only),
         oauth2=st.booleans(),
-        settings=st.dictionaries(SETTING_KEYS, hostile_text(ascii_only=ascii_only), max_size=4),
+        settings=st.dictionaries(
+            SETTING_KEYS, hostile_text(ascii_only=ascii_only).filter(_no_url_token), max_size=4
+        ),
     )
     return st.builds(Spec, psm=psm)
 

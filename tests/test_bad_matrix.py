@@ -140,8 +140,8 @@ CASES = [
         "same-installer-name-from-two-files",
         HEAD + "builds:\n  - profile: ok.yaml\n  - profile: same-name.yaml\n",
         [
-            "build-matrix.yml:4:14: builds[1].profile: installer name T is also built from "
-            "builds[0] (a different file); their outputs and CI jobs would collide",
+            "build-matrix.yml:4:14: builds[1].profile: installer name T of same-name.yaml is "
+            "also the name of ok.yaml (builds[0]); their outputs and CI jobs would collide",
         ],
     ),
     (

@@ -52,6 +52,21 @@ EXPIRED_PEM = make_certificate(days_valid=-1, not_before_days=-10)
 EXPIRED_ON = _expiry(EXPIRED_PEM)
 GOOD_CA_PEM = make_certificate()
 
+SPEC_HOW = "write NAME, NAME VERSION or NAME VERSION BUILD, e.g. `python >=3.12` or `numpy 1.26.*`"
+URL_TOKEN = (
+    "looks like a secret (conda reads what follows `/t/` in a URL as a token); give the "
+    "URL without it, and the token through `tokens:` (from the environment or a file)"
+)
+ENV_TOKEN = (
+    "looks like a token, not the name of an environment variable: give the variable's "
+    "name (e.g. ACME_REPO_TOKEN) and put the token in that variable"
+)
+SETTING_HOW = "give tokens through `tokens:` (from the environment or a file), never here"
+PLAIN_HTTP = (
+    "http:// would send tokens and logins in plain text; use https://, or set "
+    "`allow_insecure_http: true` to accept it (validate then warns)"
+)
+
 WITH_REPO_CLI = (
     MINIMAL
     + """      - conda-repo-cli
@@ -183,7 +198,24 @@ BAD: list[Bad] = [
             installer_types:
               osx: [exe]
         """),
-        ("p.yaml:12:9: installer_types.osx[0]: Input should be 'pkg' or 'sh'",),
+        (
+            "p.yaml:12:9: installer_types.osx[0]: `exe` installers cannot be built for osx; "
+            "osx builds pkg or sh",
+        ),
+    ),
+    Bad(
+        "sh-for-windows-and-pkg-for-linux",
+        plus("""
+            installer_types:
+              win: [sh]
+              linux: [pkg]
+        """),
+        (
+            "p.yaml:12:9: installer_types.win[0]: `sh` installers cannot be built for win; "
+            "win builds exe",
+            "p.yaml:13:11: installer_types.linux[0]: `pkg` installers cannot be built for "
+            "linux; linux builds sh",
+        ),
     ),
     Bad(
         "missing-name",
@@ -462,6 +494,7 @@ BAD: list[Bad] = [
             tokens:
               a: {env: A_TOKEN, url: "https://repo.example/", install: bake}
               b: {env: B_TOKEN, url: "https://repo.example", install: bake}
+            condarc: {channel_alias: "https://repo.example/"}
         """),
         (
             "p.yaml:13:26: tokens.b.url: tokens `a` and `b` are both installed for "
@@ -474,6 +507,7 @@ BAD: list[Bad] = [
             tokens:
               site: {env: A_TOKEN, url: "https://repo.example/api/repo/", install: bake}
               baked: {env: B_TOKEN, url: "https://repo.example/api/repo/baked/", install: bake}
+            condarc: {channel_alias: "https://repo.example/api/repo/baked/"}
         """),
         (
             "p.yaml:13:30: tokens.baked.url: overlaps token `site` "
@@ -489,6 +523,7 @@ BAD: list[Bad] = [
             tokens:
               site: {env: A_TOKEN, url: "https://repo.example/api/repo/"}
               other: {env: B_TOKEN, url: "https://repo.example/conda/repo/x/", install: bake}
+            condarc: {channel_alias: "https://repo.example/conda/repo/x/"}
         """),
         (
             "p.yaml:13:30: tokens.other.url: overlaps token `site` "
@@ -504,6 +539,7 @@ BAD: list[Bad] = [
             install: {scope: {linux: all_users}}
             tokens:
               repo: {env: A_TOKEN, url: "https://repo.example/", install: bake}
+            condarc: {channel_alias: "https://repo.example/"}
         """),
         (
             "p.yaml:13:9: tokens.repo: an all-users install (linux-64) "
@@ -519,6 +555,7 @@ BAD: list[Bad] = [
             tokens:
               repo: {env: A_TOKEN, url: "https://repo.example/", install: bake, shared: true}
               other: {env: B_TOKEN, url: "https://other.example/", install: bake}
+            condarc: {channels: [https://repo.example/a, https://other.example/b]}
         """),
         (
             "p.yaml:13:77: tokens.repo.shared: warning: an all-users install (win-64) gives "
@@ -569,6 +606,7 @@ BAD: list[Bad] = [
                 url: "https://repo.example/"
                 install: deploy
                 deploy: {unix_file: /etc/acme/token}
+            condarc: {channel_alias: "https://repo.example/"}
         """),
         ("p.yaml:15:13: tokens.repo.deploy: no source on Windows: give `env` or `win_file`",),
     ),
@@ -584,6 +622,7 @@ BAD: list[Bad] = [
             base: [python]
         tokens:
           repo: {env: A_TOKEN, url: "https://repo.example/", install: bake}
+        condarc: {channel_alias: "https://repo.example/"}
         """,
         (
             "p.yaml:9:63: tokens.repo.install: needs `conda` in packages for linux-64: the "
@@ -1002,6 +1041,248 @@ packages:
             "p.yaml:14:15: condarc.ssl_verify: ca_bundle needs at least one entry in ca_certs",
         ),
     ),
+    # --- issue 12: what rattler cannot read, secrets in values, plain http, prefixes ------
+    Bad(
+        "package-spec-rattler-cannot-read",
+        BASE + "      - numpy =>1.26\n      - scipy 1.2 py_0\n",
+        (
+            "p.yaml:11:9: packages.specs.base[2]: not a package spec the solver can read "
+            f"(unable to parse version spec: =>1.26); {SPEC_HOW}",
+            # conda would read it leniently as scipy ==1.2; rattler's solver refuses it
+            "p.yaml:12:9: packages.specs.base[3]: not a package spec the solver can read "
+            "(missing range specifier for '1.2'. Did you mean '==1.2' or '1.2.*'?); " + SPEC_HOW,
+        ),
+    ),
+    Bad(
+        "package-spec-rattler-cannot-read-in-an-os-group",
+        plus("""
+            packages:
+              specs:
+                base: [python, conda]
+              os:
+                win: {extra: ["menuinst >=2.0,,"]}
+        """).replace("packages:\n  specs:\n    base:\n      - python\n      - conda\n", "", 1),
+        (
+            "p.yaml:10:19: packages.os.win.extra[0]: not a package spec the solver can read "
+            f"(unable to parse version spec: >=2.0,,); {SPEC_HOW}",
+        ),
+    ),
+    Bad(
+        "token-in-url-paths",
+        plus("""
+            channels_remap:
+              - src: https://repo.example.com/main
+                dest: https://mirror.example.org/t/abc123/conda-forge
+            condarc:
+              channels: [t/abc123/conda-forge, "https://m.example.org/t/Ab3dE5fG7hJ9kL1mN2pQ/main"]
+              channel_alias: https://mirror.example.org/t/
+              settings: {custom_url: "https://mirror.example.org/t/x1/y"}
+        """),
+        (
+            f"p.yaml:13:11: channels_remap[0].dest: {URL_TOKEN}",
+            f"p.yaml:15:14: condarc.channels[0]: {URL_TOKEN}",
+            f"p.yaml:15:36: condarc.channels[1]: {URL_TOKEN}",
+            f"p.yaml:16:18: condarc.channel_alias: {URL_TOKEN}",
+            f"p.yaml:17:26: condarc.settings.custom_url: {URL_TOKEN}",
+        ),
+    ),
+    Bad(
+        "token-in-the-url-of-a-token-and-of-psm",
+        WITH_REPO_CLI
+        + textwrap.dedent("""
+            auth:
+              psm: {site: prod, url: "https://repo.example/t/abc/api"}
+            tokens:
+              repo: {env: REPO_TOKEN, url: "https://repo.example/t/abc/"}
+        """).lstrip("\n"),
+        (
+            f"p.yaml:13:26: auth.psm.url: {URL_TOKEN}",
+            f"p.yaml:15:32: tokens.repo.url: {URL_TOKEN}",
+        ),
+    ),
+    Bad(
+        "secret-named-settings",
+        WITH_REPO_CLI
+        + textwrap.dedent("""
+            auth:
+              psm:
+                site: prod
+                url: https://repo.example/api
+                settings: {token: abc, sites.prod.api-key: def, ssl_verify: "false"}
+            condarc:
+              settings: {add_anaconda_token: true, proxy_password: hunter2}
+        """).lstrip("\n"),
+        (
+            "p.yaml:16:23: auth.psm.settings.token: `token` is named like a secret, and "
+            f"settings are written as they are into the post-install scripts; {SETTING_HOW}",
+            "p.yaml:16:48: auth.psm.settings['sites.prod.api-key']: `sites.prod.api-key` is "
+            "named like a secret, and settings are written as they are into the post-install "
+            f"scripts; {SETTING_HOW}",
+            "p.yaml:18:56: condarc.settings.proxy_password: `proxy_password` is named like a "
+            "secret, and settings are written as they are into the shipped .condarc; "
+            + SETTING_HOW,
+        ),
+    ),
+    Bad(
+        "token-where-the-variable-name-belongs",
+        """
+        name: T
+        version: "1"
+        platforms: [linux-64, win-64]
+        channels: [https://repo.example/main, https://user.example/main, https://x.example/main]
+        condarc: {channels: [https://repo.example/main, https://user.example/main]}
+        packages:
+          specs:
+            base: [python, conda]
+        tokens:
+          repo: {env: a3f2a9b7c1d4e5f60718293a4b5c6d7e8f9, url: "https://repo.example/"}
+          user:
+            url: "https://user.example/"
+            install: deploy
+            deploy: {env: AbCdEf1234567890GhIjKl}
+          dashed: {env: ab-12345678-1234-1234-1234-123456789abc, url: "https://x.example/"}
+        """,
+        (
+            f"p.yaml:10:15: tokens.repo.env: {ENV_TOKEN}",
+            f"p.yaml:14:19: tokens.user.deploy.env: {ENV_TOKEN}",
+            "p.yaml:15:17: tokens.dashed.env: has characters that are not allowed in the name "
+            "of an environment variable (letters, digits and _, not starting with a digit), "
+            "e.g. ACME_REPO_TOKEN; the token itself goes in that variable",
+        ),
+    ),
+    Bad(
+        "plain-http-where-installed-machines-go",
+        plus("""
+            channels_remap:
+              - src: https://repo.example.com/main
+                dest: http://mirror.example.org/main
+            condarc:
+              channels: [http://mirror.example.org/main]
+              channel_alias: http://mirror.example.org/
+              proxy_servers: {http: http://proxy.example:8080}
+        """),
+        (
+            f"p.yaml:13:11: channels_remap[0].dest: {PLAIN_HTTP}",
+            f"p.yaml:15:14: condarc.channels[0]: {PLAIN_HTTP}",
+            f"p.yaml:16:18: condarc.channel_alias: {PLAIN_HTTP}",
+        ),
+    ),
+    Bad(
+        "plain-http-for-psm-and-tokens",
+        WITH_REPO_CLI
+        + textwrap.dedent("""
+            auth:
+              psm: {site: prod, url: http://repo.example/api}
+            tokens:
+              repo: {env: REPO_TOKEN, url: "http://repo.example/"}
+        """).lstrip("\n"),
+        (
+            f"p.yaml:13:26: auth.psm.url: {PLAIN_HTTP}",
+            f"p.yaml:15:32: tokens.repo.url: {PLAIN_HTTP}",
+        ),
+    ),
+    Bad(
+        "plain-http-allowed-still-warns",
+        plus("""
+            allow_insecure_http: true
+            channels_remap:
+              - src: https://repo.example.com/main
+                dest: http://mirror.example.org/main
+            condarc: {channel_alias: "http://mirror.example.org/t/x/"}
+        """),
+        (
+            "p.yaml:14:11: channels_remap[0].dest: warning: http:// sends tokens and logins in "
+            "plain text; accepted because allow_insecure_http is true",
+            "p.yaml:15:26: condarc.channel_alias: warning: http:// sends tokens and logins in "
+            "plain text; accepted because allow_insecure_http is true",
+            f"p.yaml:15:26: condarc.channel_alias: {URL_TOKEN}",
+        ),
+    ),
+    Bad(
+        "check-path-spaces-neither-bool-nor-per-os",
+        plus("""
+            install:
+              check_path_spaces: maybe
+        """),
+        (
+            "p.yaml:12:22: install.check_path_spaces: must be true or false; or must be a "
+            "mapping of keys to values",
+        ),
+    ),
+    Bad(
+        "check-path-spaces-false-everywhere-with-conda",
+        plus("""
+            install:
+              check_path_spaces: false
+        """),
+        (
+            "p.yaml:12:22: install.check_path_spaces: false is refused by constructor on Linux "
+            "and macOS when conda is installed; set it false for win only ({win: false})",
+        ),
+    ),
+    Bad(
+        "check-path-spaces-false-for-linux-with-conda",
+        plus("""
+            install:
+              check_path_spaces: {linux: false, win: false}
+        """),
+        (
+            "p.yaml:12:30: install.check_path_spaces.linux: false is refused by constructor on "
+            "Linux and macOS when conda is installed",
+        ),
+    ),
+    Bad(
+        "windows-default-prefixes-the-installer-refuses",
+        plus("""
+            install:
+              default_prefix:
+                win: '%ProgramFiles%\\Acme'
+                win_all_users: '%ProgramFiles(x86)%\\Acme'
+                win_domain_user: 'C:\\R&D\\acme'
+        """),
+        (
+            "p.yaml:13:10: install.default_prefix.win: contains a space (from %ProgramFiles% = "
+            "C:\\Program Files), which the Windows installer refuses while "
+            "install.check_path_spaces is true for win; choose a folder without spaces, or "
+            "set install.check_path_spaces: {win: false}",
+            "p.yaml:14:20: install.default_prefix.win_all_users: contains ( ) (from "
+            "%ProgramFiles(x86)% = C:\\Program Files (x86)), which the Windows installer "
+            "refuses in its folder; choose a folder without them",
+            "p.yaml:15:22: install.default_prefix.win_domain_user: contains &, which cmd.exe "
+            "takes for the end of a command: the post-install .bat would break in this "
+            "folder; choose a folder without it",
+        ),
+    ),
+    Bad(
+        "windows-default-prefix-with-refused-characters",
+        plus("""
+            install:
+              default_prefix:
+                win: '%USERPROFILE%\\acme=ds'
+                win_all_users: 'C:\\Acme DS'
+        """),
+        (
+            "p.yaml:13:10: install.default_prefix.win: contains =, which the Windows installer "
+            "refuses in its folder; choose a folder without them",
+            "p.yaml:14:20: install.default_prefix.win_all_users: contains a space, which the "
+            "Windows installer refuses while install.check_path_spaces is true for win; "
+            "choose a folder without spaces, or set install.check_path_spaces: {win: false}",
+        ),
+    ),
+    Bad(
+        "pem-pasted-where-a-path-belongs",
+        plus("""
+            ca_certs:
+              corp: |
+                -----BEGIN CERTIFICATE-----
+                MIIBszCCAVmgAwIBAgIUabc
+                -----END CERTIFICATE-----
+        """),
+        (
+            "p.yaml:12:9: ca_certs.corp: holds PEM text, not a file name: save it to a file "
+            "and give the path of that .pem file (relative to this profile, or absolute)",
+        ),
+    ),
 ]
 
 
@@ -1083,7 +1364,8 @@ UNREADABLE: list[Unreadable] = [
         "tab-indent",
         {"p.yaml": "name: T\n\tversion: 1\n"},
         "p.yaml",
-        "p.yaml:2:1: invalid YAML: found character '\\t' that cannot start any token",
+        "p.yaml:2:1: invalid YAML: a tab character here; indent with spaces (YAML does not "
+        "allow tabs for indentation)",
     ),
     Unreadable(
         "duplicate-key",
@@ -1122,6 +1404,20 @@ UNREADABLE: list[Unreadable] = [
         {"p.yaml": "extends: org/nothere.yaml\n" + BASE},
         "p.yaml",
         "p.yaml:1:10: extends: org/nothere.yaml: no such file",
+    ),
+    Unreadable(
+        "extends-a-directory-by-path",
+        {"org/base.yaml": "abstract: true\n", "p.yaml": "extends: org/\n" + BASE},
+        "p.yaml",
+        "p.yaml:1:10: extends: org/: is a directory; name one profile file in it, e.g. "
+        "org/base.yaml (it holds base.yaml)",
+    ),
+    Unreadable(
+        "extends-a-directory-by-name",
+        {"org/base.yaml": "abstract: true\n", "p.yaml": "extends: org\n" + BASE},
+        "p.yaml",
+        "p.yaml:1:10: extends: org: is a directory; name one profile file in it, e.g. "
+        "org/base.yaml (it holds base.yaml)",
     ),
     Unreadable(
         "extends-cycle",
@@ -1324,7 +1620,12 @@ def test_validate_json_of_unreadable_input(
     monkeypatch.chdir(tmp_path)
     result = cli("validate", "--json", "nope.yaml")
     assert result.code == 1
-    assert json.loads(result.out) == {"ok": False, "error": "nope.yaml: no such file"}
+    # every failure has the same shape: the error, and the problems (none located here)
+    assert json.loads(result.out) == {
+        "ok": False,
+        "error": "nope.yaml: no such file",
+        "problems": [],
+    }
     assert result.err == "installer-factory: error: nope.yaml: no such file\n"
 
 

@@ -49,6 +49,8 @@ name: Tok
 version: "1"
 platforms: {json.dumps(platforms)}
 channels: [conda-forge]
+condarc:  # installed machines use the mirrors the installed tokens belong to
+  channels: ["https://mirror.acme.example/main", "https://repo.acme.example/internal"]
 packages:
   specs:
     base: [python, conda]
@@ -83,7 +85,7 @@ def test_build_calls_constructor_with_the_project_and_tokens(standin: Path, cli,
     assert Path(argv[2]).parent == project.parent  # both in the private work directory
     # the project as rendered, plus the baked token where construct.yaml lists it
     assert "construct.yaml" in call["project"]
-    assert call["project"]["tokens/baked.token"] == {"text": BAKED, "mode": "0o600"}
+    assert call["project"]["tokens/baked.token"] == {"text": BAKED + "\n", "mode": "0o600"}
     assert "tokens/baked.token" in call["project"]["construct.yaml"]["text"]
     # every token held here, where conda's HTTP layer looks for the URL it belongs to
     assert call["binstar"] == {
@@ -298,7 +300,7 @@ def test_a_locked_build_installs_the_lock_and_leaves_an_sbom(
     packages = [Pkg(n, "1.0", subdir=BUILT.value) for n in ("python", "conda")]
     channel = make_channel(tmp_path / "channel", packages)
     text = profile_text([BUILT.value], bake=False).replace("[conda-forge]", f'["{channel}"]')
-    profile = write("p.yaml", text + "condarc: {channels: [internal]}\n")
+    profile = write("p.yaml", text)
     assert cli("lock", profile, "--cache-dir", tmp_path / "cache").code == 0
     result = cli("build", "p.yaml", "--output", "out")
     assert result.code == 0, result.err
@@ -333,7 +335,7 @@ def test_installer_lock_and_sbom_hold_the_same_packages(
     channel = make_channel(tmp_path / "channel", wanted, subdirs=[BUILT.value])
     text = profile_text([BUILT.value], bake=False).replace("[conda-forge]", f'["{channel}"]')
     text = text.replace("[python, conda]", '["python 3.12.*", conda, numpy]')
-    write("p.yaml", text + "condarc: {channels: [internal]}\n")
+    write("p.yaml", text)
     assert cli("lock", "p.yaml", "--cache-dir", tmp_path / "cache").code == 0
     result = cli("build", "p.yaml", "--output", "out")
     assert result.code == 0, result.err

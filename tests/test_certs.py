@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from conftest import make_certificate
+from conftest import MINIMAL, make_certificate
 
 from factory.profiles.certificates import bundle, check_certificate_file
 
@@ -53,3 +53,32 @@ def test_check_uses_the_given_clock():
     pem = make_certificate(days_valid=200)
     later = dt.datetime.now(dt.timezone.utc) + dt.timedelta(days=150)
     assert check_certificate_file("x", pem, now=later).warnings
+
+
+def test_a_certificate_given_twice_warns_where_the_second_is_named(
+    cli, write, tmp_path, monkeypatch
+):
+    """README: duplicates are a warning. The bundle holds the certificate once."""
+    monkeypatch.chdir(tmp_path)
+    root = make_certificate(common_name="Corp Root")
+    (tmp_path / "root.pem").write_bytes(root)
+    (tmp_path / "chain.pem").write_bytes(make_certificate(common_name="Corp Issuing") + root)
+    write(
+        "p.yaml",
+        MINIMAL.lstrip("\n") + "ca_certs:\n  a-root: root.pem\n  b-chain: chain.pem\n",
+    )
+
+    result = cli("validate", "p.yaml")
+
+    assert result.code == 0, result.err
+    assert result.err.splitlines() == [
+        "p.yaml:13:12: ca_certs.b-chain: warning: CN=Corp Root is also in ca_certs.a-root; "
+        "it is bundled once, so one copy can go"
+    ]
+    (tmp_path / "root.pem").write_bytes(root + root)
+    twice = cli("validate", "p.yaml").err.splitlines()
+    assert (
+        "p.yaml:12:11: ca_certs.a-root: warning: CN=Corp Root is twice in this file; it is "
+        "bundled once, so one copy can go" in twice
+    )
+    assert cli("validate", "--strict", "p.yaml").code == 1  # a warning fails --strict

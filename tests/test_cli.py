@@ -11,6 +11,12 @@ import pytest
 from conftest import MINIMAL, PROFILES, REPO
 
 
+@pytest.fixture(autouse=True)
+def _config_file(isolated_user_dirs: Path) -> None:
+    """$INSTALLER_FACTORY_CONFIG must name a file that exists (a missing one is exit 2)."""
+    (isolated_user_dirs / "config.yaml").touch()
+
+
 def test_help_teaches_every_command(cli):
     result = cli("--help")
     assert result.code == 0
@@ -72,7 +78,8 @@ def test_config_shows_location_and_settings(
 ):
     result = cli("config")
     assert result.code == 0
-    assert f"config file: {isolated_user_dirs / 'config.yaml'} (not present" in result.out
+    assert f"config file: {isolated_user_dirs / 'config.yaml'} (exists)" in result.out
+    assert "profile_paths: (none)  [default]" in result.out
     shelf = tmp_path / "shelf"
     shelf.mkdir()
     (shelf / "team.yaml").write_text(MINIMAL)
@@ -170,7 +177,7 @@ def test_stamp_month_and_rebuild_keep_comments(cli, tmp_path: Path):
     assert (
         cli("stamp", profile, "--month", "2026-12")
         .out.strip()
-        .endswith("release data_science_202612")
+        .endswith("release data_science_202611 -> data_science_202612")
     )
     result = cli("stamp", "--json", profile, "--rebuild")
     assert json.loads(result.out)["release"] == "data_science_202612a"
@@ -181,7 +188,7 @@ def test_stamp_month_and_rebuild_keep_comments(cli, tmp_path: Path):
     validated = json.loads(cli("validate", "--json", profile).out)
     assert validated["profiles"][0]["version"] == "202612b"
     bad = cli("stamp", profile, "--month", "2026-13")
-    assert bad.code == 1 and "expected YYYY-MM" in bad.err
+    assert bad.code == 2 and "expected YYYY-MM" in bad.err
 
 
 def test_schema_command_matches_the_model(cli, tmp_path: Path):
@@ -219,8 +226,5 @@ def test_new_prompts_for_each_value(tmp_path: Path):
     from factory.profiles.load import load_profile
 
     profile = load_profile(tmp_path / "team-x.yaml").profile
-    assert (profile.name, profile.installer_version, profile.company) == (
-        "Team-X",
-        "202701",
-        "Acme Corp",
-    )
+    # the template's company default is empty now (no organization is assumed)
+    assert (profile.name, profile.installer_version, profile.company) == ("Team-X", "202701", None)

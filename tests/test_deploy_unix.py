@@ -48,17 +48,18 @@ from factory.render.project import RenderedProject, render_project
 NAME = "DeployTest"
 OLD, NEW = "1", "2"
 IDENTIFIER = "com.example.test"
-# What a good installation holds (README: marker, CA bundle, each token file conda reads,
-# and the variables set in the base environment).
+# What a good installation holds (README: marker, CA bundle, .condarc with each installed
+# token on the URL it belongs to, and the variables set in the base environment).
 MARKER = "etc/installer-factory/installer.json"
 STAGED_MARKER = "etc/installer-factory/installer.json.pending"  # until the post-install ends
 BUNDLE = "etc/installer-factory/ca-bundle.pem"
-BINSTAR_DATA = "etc/installer-factory/binstar/data"
-# conda's name for the token of https://repo.example.test/api/repo/ (quote_plus + .token)
-TOKEN_FILE = f"{BINSTAR_DATA}/https%3A%2F%2Frepo.example.test%2Fapi%2Frepo%2F.token"
-EXPECTED = [".condarc", MARKER, BUNDLE, TOKEN_FILE]
+# the installed channel alias: the token rides on it in .condarc as <alias>/t/<token>
+ALIAS = "https://repo.example.test/api/repo"
+TOKEN_MARK = ALIAS + "/t/"
+EXPECTED = [".condarc", MARKER, BUNDLE]
 STATE = "conda-meta/state"  # conda env config vars set keeps them here
-VARIABLES = ["PIP_CERT", "BINSTAR_CONFIG_DIR"]
+VARIABLES = ["PIP_CERT"]
+TOKEN = "token"  # stands for the token in .condarc where a test loses a setting
 CONDA_VERSION = "conda 24.11.3"
 RECEIPT_PARTS = ("prepare_installation", "run_installation", "user_post_install")
 # receipts of other packages: uninstall must leave them alone
@@ -81,6 +82,7 @@ def profile_data(prefix: str, version: str, upgrade: str) -> dict[str, object]:
         "platforms": ["linux-64", "osx-arm64"],
         "installer_types": {"osx": ["pkg", "sh"]},
         "channels": ["conda-forge"],
+        "condarc": {"channel_alias": ALIAS},
         "packages": {"specs": {"base": ["python", "conda"]}},
         "ca_certs": {"root": "root.pem"},
         "tokens": {
@@ -148,8 +150,7 @@ case ${STANDIN_MODE:-ok} in
   no-condarc) rm -f -- "$prefix/.condarc" ;;
   no-marker) rm -f -- "$prefix/@MARKER@" ;;
   no-bundle) rm -f -- "$prefix/@BUNDLE@" ;;
-  no-binstar) rm -rf -- "$prefix/@BINSTAR@" ;;
-  no-token) rm -f -- "$prefix/@TOKEN@" ;;
+  no-token) sed -i 's#/t/[A-Za-z0-9-]*##' "$prefix/.condarc" ;;
   no-variables) rm -f -- "$prefix/@STATE@" ;;
 esac
 printf 'installation finished.'
@@ -429,8 +430,8 @@ def make_kit(
         text = STANDIN_SH.replace("@PAYLOAD@", shlex.quote(str(payload)))
         text = text.replace("@RECORD@", shlex.quote(str(state / "sh.calls")))
         text = text.replace("@MARKER@", MARKER).replace("@BUNDLE@", BUNDLE)
-        text = text.replace("@TOKEN@", TOKEN_FILE).replace("@STATE@", STATE)
-        installer.write_text(text.replace("@BINSTAR@", BINSTAR_DATA), encoding="utf-8")
+        text = text.replace("@STATE@", STATE)
+        installer.write_text(text, encoding="utf-8")
         installer.chmod(0o755)
     (build / "project").mkdir()
     (build / "project" / "deploy.json").write_text(json.dumps(facts, indent=2))
@@ -474,6 +475,7 @@ def assert_installed(kit: Kit, version: str = NEW) -> None:
     for path in EXPECTED:
         assert (kit.prefix / path).exists(), path
     assert set(json.loads((kit.prefix / STATE).read_text())["env_vars"]) == set(VARIABLES)
+    assert TOKEN_MARK in (kit.prefix / ".condarc").read_text()
     assert not (kit.prefix / STAGED_MARKER).exists()
 
 
@@ -498,6 +500,7 @@ def test_facts_name_what_a_good_install_holds(tmp_path: Path, linux_new: Rendere
     assert facts["marker"] == MARKER
     assert facts["marker_staged"] == STAGED_MARKER
     assert facts["variables"] == VARIABLES
+    assert facts["condarc_tokens"] == [TOKEN_MARK]
     assert facts["variables_file"] == STATE
     assert facts["conda"] == "bin/conda"
     payload = make_payload(tmp_path, linux_new)
@@ -634,8 +637,7 @@ def test_installer_failure_is_1(shell: str, sh_kit: Kit) -> None:
         ("no-condarc", "missing .condarc"),
         ("no-marker", "marker missing"),
         ("no-bundle", f"missing {BUNDLE}"),
-        ("no-binstar", f"missing {TOKEN_FILE}"),
-        ("no-token", f"missing {TOKEN_FILE}"),
+        ("no-token", f"no token for {TOKEN_MARK} in"),
         ("no-variables", "variable PIP_CERT not set in the base environment"),
     ],
 )
@@ -767,11 +769,22 @@ def test_a_half_install_is_replaced_not_called_installed(
     assert list(sh_kit.prefix.parent.glob("*.replaced-*")) == []  # removed, not kept
 
 
-@pytest.mark.parametrize("lost", [TOKEN_FILE, STATE, BUNDLE])
+def lose(prefix: Path, what: str) -> None:
+    """Take one configured piece out of an installation: a file, or the token in .condarc."""
+    if what == TOKEN:
+        condarc = prefix / ".condarc"
+        text = condarc.read_text()
+        assert TOKEN_MARK in text
+        condarc.write_text(re.sub(r"/t/[A-Za-z0-9-]+", "", text))
+    else:
+        (prefix / what).unlink()
+
+
+@pytest.mark.parametrize("lost", [TOKEN, STATE, BUNDLE])
 def test_a_lost_setting_of_this_release_is_repaired(shell: str, sh_kit: Kit, lost: str) -> None:
     """Everything the profile configures is checked before "already installed"."""
     assert sh_kit.run(shell, "install.sh").code == 0
-    (sh_kit.prefix / lost).unlink()
+    lose(sh_kit.prefix, lost)
     result = sh_kit.run(shell, "install.sh")
     log = assert_logged(sh_kit, result, 0)
     assert "is incomplete" in log and "was already installed" not in log
@@ -1259,7 +1272,7 @@ def test_ansible_repairs_a_half_install(tmp_path: Path, cert: bytes, state: str)
     payload = make_payload(tmp_path / "before", project, token=state != "half")
     shutil.copytree(payload, prefix)
     if state == "lost-token":
-        (Path(prefix) / TOKEN_FILE).unlink()
+        lose(Path(prefix), TOKEN)
     result = ansible(kit)
     assert result.code == 0, (result.out, result.err)
     assert kit.sh_calls() == [["-b", "-p", prefix]]

@@ -49,11 +49,11 @@ HIVES = {"AllUsers": ("HKLM", "HKEY_LOCAL_MACHINE"), "JustMe": ("HKCU", "HKEY_CU
 CONDA = "Scripts\\conda.exe"
 MARKER = "etc\\installer-factory\\installer.json"
 CA_BUNDLE = "etc\\installer-factory\\ca-bundle.pem"
-BINSTAR_DATA = "etc\\installer-factory\\binstar\\data"
-# conda's name for the token of https://repo.example.test/ (quote_plus + .token)
-TOKEN = BINSTAR_DATA + "\\https%3A%2F%2Frepo.example.test%2F.token"
+# the installed channel alias, which carries the token in .condarc as <alias>/t/<token>
+ALIAS = "https://repo.example.test/conda"
+TOKEN_MARK = ALIAS + "/t/"
 STATE = "conda-meta\\state"  # conda env config vars set keeps them here
-VARIABLES = ("PIP_CERT", "BINSTAR_CONFIG_DIR")
+VARIABLES = ("PIP_CERT",)
 UNINSTALLER = f"Uninstall-{NAME}.exe"
 # wine's cmd failing to start a program it has parsed (see scripts_support._HICCUP)
 HICCUP = b"Can't recognize '"
@@ -92,6 +92,7 @@ def write_profile(root: Path, prefix: str, opts: Options, cert: bytes) -> Path:
         "company": "Acme Corp",
         "platforms": ["win-64"],
         "channels": ["conda-forge"],
+        "condarc": {"channel_alias": ALIAS},
         "packages": {"specs": {"base": ["python", "conda"]}},
         "ca_certs": {"root": CERT_FILE},
         "tokens": {
@@ -279,7 +280,6 @@ def machine(tmp_path: Path, wine: Wine, certutil: dict[str, str]) -> Machine:
 
 # The deploy-time token the management system hands the silent install.
 DEPLOY_TOKEN = "deploy-token-0123456789"
-TOKEN_FILE = "etc/installer-factory/binstar/data/https%3A%2F%2Frepo.example.test%2F.token"
 
 
 def write_env_state(prefix: Path, calls: list[list[str]]) -> None:
@@ -306,15 +306,17 @@ def payloads(
     holds what an install in place would."""
     made: dict[str, Path] = {}
 
-    def payload(project: RenderedProject) -> Path:
-        digest = hashlib.sha256()
+    def payload(project: RenderedProject, token: str | None = DEPLOY_TOKEN) -> Path:
+        """Without a token: an attended install that went on without one (a warning)."""
+        digest = hashlib.sha256(repr(token).encode())
         for name, data in sorted(project.files.items()):
             digest.update(name.encode() + b"\0" + hashlib.sha256(data).digest())
         key = digest.hexdigest()
         if key not in made:
             root = tmp_path_factory.mktemp("payload")
             install = lay_out(root, project, conda=recorder.read_bytes(), wine=wine)
-            done = install.post_install(ACME_TOKEN=DEPLOY_TOKEN)
+            given = {} if token is None else {"ACME_TOKEN": token}
+            done = install.post_install(unattended=token is not None, **given)
             assert done.returncode == 0, (done.stdout, done.stderr)
             write_env_state(install.prefix, install.calls())
             install.finish()
@@ -328,10 +330,15 @@ def payloads(
 def make(
     tmp_path: Path, standin: Path, cert: bytes, payloads: Callable[[RenderedProject], Path]
 ) -> Callable[..., Kit]:
-    def _make(label: str, prefix: Path | str, opts: Options | None = None) -> Kit:
+    def _make(
+        label: str,
+        prefix: Path | str,
+        opts: Options | None = None,
+        token: str | None = DEPLOY_TOKEN,
+    ) -> Kit:
         folder = wine_path(prefix) if isinstance(prefix, Path) else prefix
         kit = make_kit(tmp_path / label, standin.read_bytes(), folder, opts or Options(), cert)
-        kit.payload = payloads(kit.project)
+        kit.payload = payloads(kit.project, token)
         return kit
 
     return _make
@@ -370,9 +377,6 @@ GOOD_LAYOUT = sorted(
         "conda-meta/state",
         "etc",
         "etc/installer-factory",
-        "etc/installer-factory/binstar",
-        "etc/installer-factory/binstar/data",
-        TOKEN_FILE,
         "etc/installer-factory/ca-bundle.pem",
         "etc/installer-factory/installer.json",
     ]
@@ -555,18 +559,13 @@ INCOMPLETE = {
     "no-conda": ({"STANDIN_MODE": "broken", "STANDIN_LEAVE_OUT": CONDA}, [f"missing: {CONDA}"]),
     "no-condarc": (
         {"STANDIN_MODE": "broken", "STANDIN_LEAVE_OUT": ".condarc"},
-        ["missing: .condarc"],
+        ["missing: .condarc", f"missing: a token for {TOKEN_MARK} in .condarc"],
     ),
     "no-marker": ({"STANDIN_MODE": "broken", "STANDIN_LEAVE_OUT": MARKER}, [f"missing: {MARKER}"]),
     "no-ca-bundle": (
         {"STANDIN_MODE": "broken", "STANDIN_LEAVE_OUT": CA_BUNDLE},
         [f"missing: {CA_BUNDLE}"],
     ),
-    "no-binstar-data": (
-        {"STANDIN_MODE": "broken", "STANDIN_LEAVE_OUT": BINSTAR_DATA},
-        [f"missing: {TOKEN}"],
-    ),
-    "no-token": ({"STANDIN_MODE": "broken", "STANDIN_LEAVE_OUT": TOKEN}, [f"missing: {TOKEN}"]),
     "no-variables": (
         {"STANDIN_MODE": "broken", "STANDIN_LEAVE_OUT": STATE},
         [f"missing: variable {name} in the base environment" for name in VARIABLES],
@@ -593,6 +592,19 @@ def test_an_incomplete_installation_exits_2(
     # exactly these problems, named in the log: no others, no false alarms
     found = [s for s in taken if s.startswith(("missing:", "error:", "it holds"))]
     assert found == problems, taken
+    assert taken[-1] == f"exit 2: {EXIT_CODES[2]}"
+
+
+@needs_wine
+def test_a_condarc_without_its_token_exits_2(machine: Machine, make: Callable[..., Kit]) -> None:
+    """An installation whose .condarc lost its token (here: an attended install that went
+    on without one) is not this release, whole: the kit says so and exits 2."""
+    kit = make("kit", machine.folder("ds"), token=None)
+    result = machine.run(kit, kit.install)
+    assert result.returncode == 2, output(result, machine.log(kit, "install"))
+    taken = machine.steps(kit, "install")
+    found = [s for s in taken if s.startswith(("missing:", "error:", "it holds"))]
+    assert found == [f"missing: a token for {TOKEN_MARK} in .condarc"], taken
     assert taken[-1] == f"exit 2: {EXIT_CODES[2]}"
 
 

@@ -5,7 +5,9 @@ URLs: every platform is solved from this one Linux machine."""
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
+from urllib.parse import quote
 
 import constructor_reader
 import pytest
@@ -39,6 +41,12 @@ packages:
   specs:
     base: {json.dumps(specs)}
 """
+
+
+@pytest.fixture(autouse=True)
+def user_config(isolated_user_dirs: Path) -> None:
+    """An empty user config (the defaults): $INSTALLER_FACTORY_CONFIG must name a file."""
+    (isolated_user_dirs / "config.yaml").touch()
 
 
 @pytest.fixture(scope="module")
@@ -139,11 +147,35 @@ def test_update_lets_only_the_named_packages_move(moving, cli, cache) -> None:
     assert records(profile, "linux-64")["tool"].version == "1.1"
 
 
-def test_update_of_a_package_that_is_not_locked_is_refused(moving, cli, cache) -> None:
+def test_update_of_a_package_neither_locked_nor_asked_for_is_refused(moving, cli, cache) -> None:
     _, profile = moving
     assert lock(cli, profile, cache).code == 0
+    before = profile.with_name("m.lock.yaml").read_bytes()
     result = lock(cli, profile, cache, "--update", "nosuch")
-    assert result.code == 1 and "not in the linux-64 lock: nosuch" in result.err
+    assert result.code == 1
+    assert "--update nosuch: not in the lock (linux-64, win-64)" in result.err
+    assert "not among the profile's specs" in result.err
+    assert profile.with_name("m.lock.yaml").read_bytes() == before
+
+
+def test_update_locks_a_package_just_added_to_the_profile(moving, cli, cache) -> None:
+    """Issue 12, item 11: add a spec, then lock just it; everything else stays pinned."""
+    root, profile = moving
+    both = profile.read_text()
+    profile.write_text(both.replace('["app", "tool"]', '["app"]'))
+    assert lock(cli, profile, cache).code == 0
+    assert "tool" not in records(profile, "linux-64")
+    make_channel(root, SMALL + NEWER)  # lib 1.1 and tool 1.1 appear
+    profile.write_text(both)
+    added = lock(cli, profile, cache, "--max-age", "0", "--update", "tool")
+    assert added.code == 0, added.err
+    for platform in ("linux-64", "win-64"):
+        got = records(profile, platform)
+        assert got["tool"].version == "1.1"  # solved freshly: the newest
+        assert got["lib"].version == "1.0" and got["app"].version == "1.0"  # still pinned
+    assert added.out.count("+ tool 1.1 0") == 2
+    assert "lib" not in added.out
+    assert "stale" not in cli("validate", profile).err  # the lock has the new spec
 
 
 def test_diff_shows_what_would_change_and_writes_nothing(moving, cli, cache) -> None:
@@ -159,6 +191,19 @@ def test_diff_shows_what_would_change_and_writes_nothing(moving, cli, cache) -> 
         ("upgraded", "tool", "1.0 0", "1.1 0"),
     }
     assert profile.with_name("m.lock.yaml").read_bytes() == before
+
+
+def test_diff_without_a_change_says_so(moving, cli, cache) -> None:
+    """Issue 12, item 14."""
+    _, profile = moving
+    assert lock(cli, profile, cache).code == 0
+    shown = lock(cli, profile, cache, "--diff")
+    assert shown.code == 0, shown.err
+    assert shown.out.count(": 3 package(s), no change") == 2
+    assert "m.lock.yaml (a re-solve gives no change)" in shown.err
+    assert "would write" not in shown.err
+    as_json = json.loads(lock(cli, profile, cache, "--diff", "--json").out)
+    assert as_json["changed"] is False and as_json["written"] is False
 
 
 def _lock(*entries: tuple[str, str, str]) -> LockData:
@@ -438,3 +483,177 @@ def test_sbom_is_cyclonedx_and_lists_every_locked_record(
         assert component["purl"].startswith(f"pkg:conda/{record.name}@{record.version}?build=")
     again = cli("sbom", profile, "--output", out, "--platform", "osx-arm64")
     assert again.code == 0 and file.read_text() == text
+
+
+def test_sbom_names_spdx_licences_by_id_and_the_installed_channel(
+    standard: str, cli, write, cache, tmp_path
+) -> None:
+    """Issue 12, item 17: `license.id` for SPDX identifiers; purls and download URLs use the
+    channel installed machines use (channels_remap dest), never the build's local path."""
+    from cyclonedx.schema import SchemaVersion
+    from cyclonedx.validation.json import JsonStrictValidator
+
+    from factory.lock.sbom import spdx_ids
+
+    dest = "https://artifacts.example.internal/api/conda/main"
+    text = profile_text(standard, ["python 3.12.*"], "platforms: [linux-64]")
+    text += f"channels_remap:\n  - src: {standard}\n    dest: {dest}\n"
+    profile = write("p.yaml", text)
+    assert lock(cli, profile, cache).code == 0
+    assert cli("sbom", profile, "--output", tmp_path / "sbom").code == 0
+    body = (tmp_path / "sbom" / "Locked-1-linux-64.cdx.json").read_text()
+    assert JsonStrictValidator(SchemaVersion.V1_5).validate_str(body) is None
+    assert "file:" not in body and standard.removeprefix("file://") not in body
+    locked = records(profile, "linux-64")
+    for component in json.loads(body)["components"]:
+        record = locked[component["name"]]
+        assert f"channel={quote(dest, safe='')}" in component["purl"]
+        url = f"{dest}/{record.subdir}/{record.file}"
+        assert component["externalReferences"] == [{"type": "distribution", "url": url}]
+        spdx = spdx_ids().get(str(record.license).lower())
+        want = {"id": spdx} if spdx else {"name": record.license}
+        assert component["licenses"] == [{"license": want}]
+    assert '"id": "MIT"' in body  # the test channel's licences are SPDX identifiers
+
+
+def test_sbom_licences_and_channels_without_a_remap() -> None:
+    from factory.lock.sbom import cyclonedx
+
+    def record(name: str, licence: str | None, channel: str) -> Locked:
+        return Locked(
+            name, "1", "0", channel, "noarch", f"{name}-1-0.conda", "ab" * 32, "", 1, licence
+        )
+
+    local, public = "file:///home/builder/channel", "https://conda.anaconda.org/conda-forge"
+    bom = cyclonedx(
+        "X",
+        "1",
+        "linux-64",
+        [
+            record("a", "bsd-3-clause", public),  # SPDX ids match case-insensitively
+            record("b", "BSD", public),  # not an SPDX id: a name
+            record("c", "LGPL-2.1-or-later", local),  # a local channel, not remapped
+            record("d", None, public),
+        ],
+    )
+    got = {c["name"]: c for c in bom["components"]}
+    assert got["a"]["licenses"] == [{"license": {"id": "BSD-3-Clause"}}]
+    assert got["b"]["licenses"] == [{"license": {"name": "BSD"}}]
+    assert got["c"]["licenses"] == [{"license": {"id": "LGPL-2.1-or-later"}}]
+    assert "licenses" not in got["d"]
+    assert "channel=" not in got["c"]["purl"] and "externalReferences" not in got["c"]
+    assert "file:" not in json.dumps(bom)
+    assert got["a"]["externalReferences"][0]["url"] == f"{public}/noarch/a-1-0.conda"
+
+
+def test_the_spdx_list_is_the_one_cyclonedx_validates_against() -> None:
+    import cyclonedx
+
+    from factory.lock.sbom import spdx_ids
+
+    schema = Path(cyclonedx.__file__).parent / "schema" / "_res" / "spdx.SNAPSHOT.schema.json"
+    assert set(spdx_ids().values()) == set(json.loads(schema.read_text())["enum"])
+
+
+# --- specs the solver cannot read ---------------------------------------------------------
+
+
+def test_a_spec_the_solver_cannot_read_is_located_never_a_traceback(
+    standard: str, cli, write, cache
+) -> None:
+    """Issue 12, item 2: `python =>3.12` gave `doctor` a traceback (exit 4)."""
+    profile = write(
+        "p.yaml", profile_text(standard, ["numpy", "python =>3.12"], "platforms: [linux-64]")
+    )
+    for command in (["lock"], ["lock", "--diff"], ["doctor"], ["doctor", "--json"]):
+        result = cli(*command, profile, "--cache-dir", cache)
+        assert result.code == 1, (command, result.err)
+        assert "Traceback" not in result.err and "internal error" not in result.err
+        assert re.search(r"p\.yaml:\d+:\d+: packages\.specs\.base\[1\]: ", result.err), result.err
+        assert "=>3.12" in result.err
+    assert not profile.with_name("p.lock.yaml").exists()
+
+
+def test_lock_and_doctor_refuse_unreadable_specs_themselves(standard: str, write, cache) -> None:
+    """Library callers get the located problem too, whatever validation ran before."""
+    import dataclasses
+
+    from factory.errors import ProfileInvalid
+    from factory.lock.doctor import diagnose
+    from factory.lock.repodata import Fetcher
+    from factory.lock.solve import lock_profile
+    from factory.platforms import Platform
+    from factory.profiles.load import load_profile
+
+    profile = write("p.yaml", profile_text(standard, ["numpy"], "platforms: [linux-64]"))
+    loaded = load_profile(profile)
+    packages = loaded.profile.packages.model_copy(update={"specs": {"base": ["python =>3.12"]}})
+    bad = dataclasses.replace(
+        loaded, profile=loaded.profile.model_copy(update={"packages": packages})
+    )
+    for call in (
+        lambda: lock_profile(bad, [Platform.linux_64], Fetcher(cache)),
+        lambda: diagnose(bad, [Platform.linux_64], Fetcher(cache), []),
+    ):
+        with pytest.raises(ProfileInvalid) as raised:
+            call()
+        (problem,) = raised.value.problems
+        assert problem.path == "packages.specs.base[0]"
+        assert problem.location.file.endswith("p.yaml") and problem.location.line > 1
+        assert "=>3.12" in problem.message
+
+
+# --- progress -----------------------------------------------------------------------------
+
+
+def test_lock_and_doctor_say_what_they_read_and_solve(standard: str, cli, write, cache) -> None:
+    """Issue 12, item 18: one line per step on stderr; stdout stays what scripts parse."""
+    profile = write("p.yaml", profile_text(standard, ["python 3.12.*"], "platforms: [osx-64]"))
+    for command in ("lock", "doctor"):
+        result = cli(command, profile, "--cache-dir", cache)
+        assert result.code == 0, result.err
+        assert re.search(rf"reading osx-64 from {re.escape(standard)} \([\d.]+ kB\)", result.err)
+        assert re.search(rf"reading noarch from {re.escape(standard)} \(", result.err)
+        assert re.search(r"solving osx-64 \([\d,]+ records\)", result.err)
+        assert "reading" not in result.out and "solving" not in result.out
+
+
+def test_fetch_progress_names_the_clean_url_and_size_never_the_token(
+    standard: str, tmp_path
+) -> None:
+    import http.server
+    import threading
+    from functools import partial
+
+    from factory.lock.repodata import Fetcher
+
+    token = "tk-" + "9f3a" * 6
+    root = Path(standard.removeprefix("file://"))
+    seen: list[str] = []
+
+    class Handler(http.server.SimpleHTTPRequestHandler):
+        def translate_path(self, path: str) -> str:
+            seen.append(path)
+            return super().translate_path(path.replace(f"/t/{token}", "", 1))
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(
+        ("127.0.0.1", 0), partial(Handler, directory=str(root))
+    )
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}"
+        messages: list[str] = []
+        fetcher = Fetcher(cache_dir=tmp_path / "cache", tokens={url: token})
+        assert fetcher.repodata(url, "win-64", progress=messages.append) is not None
+        again = Fetcher(cache_dir=tmp_path / "cache", tokens={url: token})
+        again.repodata(url, "win-64", progress=messages.append)  # fresh in the cache
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert seen == [f"/t/{token}/win-64/repodata.json"]  # the token on the wire only
+    assert re.fullmatch(rf"fetching win-64 from {url} \([\d.]+ kB\)", messages[0]), messages
+    assert messages[1].startswith(f"using cached win-64 of {url} (")
+    assert not any(token in m for m in messages)

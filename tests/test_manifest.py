@@ -36,6 +36,12 @@ deploy:
 """
 
 
+@pytest.fixture(autouse=True)
+def _config_file(isolated_user_dirs: Path) -> None:
+    """$INSTALLER_FACTORY_CONFIG must name a file that exists (a missing one is exit 2)."""
+    (isolated_user_dirs / "config.yaml").touch()
+
+
 def test_the_published_manifest_schema_is_current() -> None:
     committed = (REPO / "manifest.schema.json").read_text(encoding="utf-8")
     assert committed == schema_text(), "regenerate: installer-factory schema --manifest -o ..."
@@ -104,6 +110,18 @@ def test_deploy_kit_after_rehash_follows_the_new_checksum(built: Path, cli) -> N
     new = hashlib.sha256((folder / "Kit-installer.sh").read_bytes()).hexdigest()
     assert entry["sha256"] == new
     assert new in (folder / "deploy" / "sh" / "install.sh").read_text()
+
+
+def test_deploy_kit_prints_one_manifest_line(built: Path, cli, write) -> None:
+    assert BUILT is not None
+    write("other.yaml", PROFILE.format(platform=BUILT.value).replace("name: Kit", "name: Other"))
+    assert cli("build", "other.yaml", "--output", "out").code == 0
+    folders = [built / "Kit" / BUILT.value, built / "Other" / BUILT.value]
+    result = cli("deploy-kit", *folders)
+    assert result.code == 0, result.err
+    assert result.err.splitlines() == ["manifest: out/manifest.json"]
+    names = [e["name"] for e in json.loads((built / "manifest.json").read_text())["installers"]]
+    assert sorted(names) == ["Kit", "Other"]
 
 
 def test_deploy_kit_refuses_what_is_not_a_kit_build(cli, tmp_path: Path) -> None:

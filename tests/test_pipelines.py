@@ -352,7 +352,8 @@ def test_install_test_fails_when_the_checksum_is_stale(hostile_matrix, tmp_path)
 
 def test_install_test_hands_over_a_deploy_token_and_checks_it(tmp_path, monkeypatch):
     """Without the secret (a fork's pull request) the test job still installs: a placeholder
-    token goes where the profile's deploy section says, and the installed token is counted."""
+    token goes where the profile's deploy section says, and the installed token is looked
+    for where conda reads it (.condarc)."""
     handed = tmp_path / "mdm" / "token"
     (tmp_path / "profiles").mkdir()
     (tmp_path / "profiles" / "dep.yaml").write_text(
@@ -365,10 +366,11 @@ def test_install_test_hands_over_a_deploy_token_and_checks_it(tmp_path, monkeypa
             condarc:
               channels:
                 - "{HOSTILE}"
+              channel_alias: "https://mirror.example/conda"
             packages: {{specs: {{base: [python, conda]}}}}
             tokens:
               repo:
-                url: "https://mirror.example/"
+                url: "https://mirror.example/conda/"
                 install: deploy
                 deploy: {{env: ODD_DEPLOY_TOKEN, unix_file: "{handed}"}}
             """
@@ -383,10 +385,9 @@ def test_install_test_hands_over_a_deploy_token_and_checks_it(tmp_path, monkeypa
     # the stand-in installs what it is given, as the post-install step would
     installer.write_text(
         installer.read_text()
-        + 'data="$prefix/etc/installer-factory/binstar/data"\n'
-        + 'mkdir -p "$data"\n'
-        + 'printf %s "${ODD_DEPLOY_TOKEN:-}" > "$data/t.token"\n'
-        + f'cp "$data/t.token" {tmp_path}/seen\n'
+        + "printf \"channel_alias: 'https://mirror.example/conda/t/%s'\\n\" "
+        + '"${ODD_DEPLOY_TOKEN:-}" >> "$prefix/.condarc"\n'
+        + f'printf %s "${{ODD_DEPLOY_TOKEN:-}}" > {tmp_path}/seen\n'
     )
     subprocess.run(
         f"sha256sum {installer.name} > {installer.name}.sha256", shell=True, cwd=folder, check=True
@@ -400,7 +401,8 @@ def test_install_test_hands_over_a_deploy_token_and_checks_it(tmp_path, monkeypa
     assert handed.read_text() == "installer-factory-ci-placeholder"
 
     # an installer that installs no token fails the check
-    installer.write_text(installer.read_text().replace('"$data/t.token"', '"$prefix/elsewhere"'))
+    text = installer.read_text().replace('>> "$prefix/.condarc"', '>> "$prefix/elsewhere"')
+    installer.write_text(text)
     subprocess.run(
         f"sha256sum {installer.name} > {installer.name}.sha256", shell=True, cwd=folder, check=True
     )
@@ -408,4 +410,4 @@ def test_install_test_hands_over_a_deploy_token_and_checks_it(tmp_path, monkeypa
         ["bash", "-c", script], cwd=tmp_path, capture_output=True, text=True, env=env
     )
     assert result.returncode != 0
-    assert "expected 1 installed token(s)" in result.stderr
+    assert "no token for https://mirror.example/conda/t/ in" in result.stderr

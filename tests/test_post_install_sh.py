@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from conda_channels import requests
 from conftest import (
     EXAMPLES,
     PROFILES,
@@ -28,6 +29,7 @@ from conftest import (
 )
 from fake_install import Install, lay_out, pkg_jinja
 from hypothesis import HealthCheck, given, settings
+from ruamel.yaml import YAML
 from scripts_support import (
     BUNDLE_PARTS,
     SH_SCRIPT,
@@ -157,10 +159,12 @@ def test_example_scripts_run(name: str, shell: str, tmp_path: Path) -> None:
         result = install.post_install(shell=shell, **given)
         assert result.returncode == 0, result.stderr
         prefix = install.prefix_text
-        binstar = f"BINSTAR_CONFIG_DIR={prefix}/etc/installer-factory/binstar"
-        tail = [["env", "config", "vars", "set", "-p", prefix, binstar]] if given else []
-        assert install.calls() == expected_calls(spec, prefix, "/") + tail
+        assert install.calls() == expected_calls(spec, prefix, "/")
         assert token.encode() not in result.stdout + result.stderr
+        if given:  # every channel of the installed .condarc goes out with the token
+            condarc = YAML(typ="safe").load((install.prefix / ".condarc").read_text())
+            urls = requests(condarc, platform, {"HOME": "/nonexistent"})
+            assert urls and all(f"/t/{token}/" in url for url in urls.values()), urls
         # the version marker is put in place last, only by a post-install that succeeded
         marker = install.prefix / "etc/installer-factory/installer.json"
         assert marker.is_file() == deploys

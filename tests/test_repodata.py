@@ -97,6 +97,7 @@ def profile(server: Server, write, monkeypatch: pytest.MonkeyPatch) -> Path:
         f"""
 name: Http
 version: "1"
+allow_insecure_http: true  # the test's server is plain http on 127.0.0.1
 platforms: [linux-64]
 channels: ["{server.url}/chan"]
 packages:

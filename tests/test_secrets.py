@@ -139,7 +139,9 @@ def test_token_values_are_never_printed(token: str, cli, tmp_path: Path, monkeyp
         "licence.yaml": declared + f"license_file: {json.dumps(token + '.txt')}\n",
         "extends.yaml": f"extends: {json.dumps(token)}\n" + declared,
         "ok.yaml": declared,
-        "bake.yaml": declared.replace("'}", "', install: bake}"),
+        # an installed token needs a channel conda would send it to (the .condarc's alias)
+        "bake.yaml": declared.replace("'}", "', install: bake}")
+        + "condarc:\n  channel_alias: https://repo.acme.example/\n",
     }
     # builds run the recording constructor stand-in, which prints every token it is given
     monkeypatch.setenv("PATH", f"{REPO / 'tests' / 'standins'}:/usr/bin:/bin")

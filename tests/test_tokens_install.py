@@ -3,9 +3,11 @@
 A token is baked (the build puts it in the project as the extra file construct.yaml names,
 and the installer carries it) or given at deploy time (an environment variable or a file
 the desktop management system provides). Either way it must end up in exactly one place:
-the file conda reads, `$BINSTAR_CONFIG_DIR/data/<quote_plus(url)>.token`, owner-only, with
-no line break. Projects are installed by tests/fake_install.py; the scripts run in bash and
-dash, and in cmd.exe under wine, against a recording conda.
+the prefix's `.condarc`, as the `/t/<token>` part of the channel URL that conda resolves
+the profile's channels through, where every conda run from the prefix finds it, activated
+or not. tests/conda_channels.py resolves channels as conda does, to show the URL conda
+requests. Projects are installed by tests/fake_install.py; the scripts run in bash and
+dash, and in cmd.exe under wine.
 """
 
 from __future__ import annotations
@@ -17,9 +19,9 @@ import subprocess
 import tempfile
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote_plus
 
 import pytest
+from conda_channels import requests
 from conftest import examples, needs_wine, write_tree
 from fake_install import Install, lay_out
 from hypothesis import HealthCheck, given, settings
@@ -34,10 +36,21 @@ from factory.profiles.load import load_profile
 from factory.render.project import render_project
 
 URL = "https://repo.example.test/"
-# conda's own naming (conda/gateways/anaconda_client.py), worked out here independently
-TOKEN_FILE = quote_plus(URL) + ".token"
-BINSTAR = ("etc", "installer-factory", "binstar")
-URL_SAFE = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._~-"
+ALIAS = "https://repo.example.test/conda"  # the installed channel alias, under URL
+# what conda reads as a token in a URL (split_anaconda_token, conda/common/url.py)
+TOKEN_CHARS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-"
+# a machine's account that never activated the prefix and has no token files of its own
+BARE = {"HOME": "/nonexistent", "PATH": "/usr/bin:/bin"}
+
+
+def sent(condarc_path: Path, subdir: str, environ: dict[str, str] | None = None) -> set[str]:
+    """The token each channel of the installed .condarc is requested with ("" for none)."""
+    condarc = YAML(typ="safe").load(condarc_path.read_text(encoding="utf-8"))
+    urls = requests(condarc, subdir, environ or BARE)
+    assert urls, condarc
+    return {
+        url.split("/t/", 1)[1].split("/", 1)[0] if "/t/" in url else "" for url in urls.values()
+    }
 
 
 def profile(
@@ -57,6 +70,7 @@ def profile(
         "version": "1",
         "platforms": [platform.value],
         "channels": ["conda-forge"],
+        "condarc": {"channel_alias": ALIAS},
         "packages": {"specs": {"base": ["python", "conda"]}},
         "tokens": {"repo": token},
     }
@@ -83,7 +97,9 @@ class Case:
         self.root = root
         written = profile(root / "profile", platform, install, scope, **deploy)
         self.project = render(written, platform)
-        build_files = {self.staged_source(): baked.encode()} if baked is not None else {}
+        # as the build writes it: one line (factory/builds/job.py)
+        staged = (baked + "\n").encode() if baked is not None else b""
+        build_files = {self.staged_source(): staged} if baked is not None else {}
         layout: dict[str, Any] = {"wine": wine, "build_files": build_files}
         if conda is not None:
             layout["conda"] = conda
@@ -97,8 +113,8 @@ class Case:
         return sources[0]
 
     @property
-    def token_file(self) -> Path:
-        return self.install.prefix.joinpath(*BINSTAR, "data", TOKEN_FILE)
+    def condarc(self) -> Path:
+        return self.install.prefix / ".condarc"
 
     def files_holding(self, value: str) -> list[str]:
         """Every file under the test's root that holds the value, except the project the
@@ -111,18 +127,6 @@ class Case:
             if p.is_file() and work not in p.parents and needle in p.read_bytes()
         )
 
-    def binstar_call(self, sep: str) -> list[str]:
-        prefix = self.install.prefix_text
-        return [
-            "env",
-            "config",
-            "vars",
-            "set",
-            "-p",
-            prefix,
-            f"BINSTAR_CONFIG_DIR={prefix}{sep}" + sep.join(BINSTAR),
-        ]
-
 
 def unix_case(root: Path, install: str, **deploy: Any) -> Case:
     return Case(root, Platform.linux_64, install, **deploy)
@@ -130,24 +134,23 @@ def unix_case(root: Path, install: str, **deploy: Any) -> Case:
 
 def assert_installed_unix(case: Case, value: str, result: Any) -> None:
     assert result.returncode == 0, result.stderr.decode(errors="replace")
-    assert case.token_file.read_bytes() == value.encode()
-    assert stat.S_IMODE(case.token_file.stat().st_mode) == 0o600
-    for directory in (case.token_file.parent, case.token_file.parent.parent):
-        assert stat.S_IMODE(directory.stat().st_mode) == 0o700, directory
-    assert case.files_holding(value) == [str(case.token_file.relative_to(case.root))]
+    assert sent(case.condarc, "linux-64") == {value}
+    # a per-user install: the file that holds the token is the owner's alone
+    assert stat.S_IMODE(case.condarc.stat().st_mode) == 0o600
+    assert case.files_holding(value) == [str(case.condarc.relative_to(case.root))]
     assert value.encode() not in result.stdout + result.stderr
-    assert case.install.calls() == [case.binstar_call("/")]
-    assert case.install.created() == [case.token_file.relative_to(case.install.prefix).as_posix()]
+    assert case.install.calls() == []  # printf, a builtin: the token is on no command line
+    assert case.install.created() == []
 
 
 # --- Linux and macOS ----------------------------------------------------------------------
 
 
-def test_baked_token_reaches_only_the_file_conda_reads(shell: str, tmp_path: Path) -> None:
+def test_baked_token_reaches_only_the_condarc(shell: str, tmp_path: Path) -> None:
     value = "tok-" + os.urandom(12).hex()
     case = unix_case(tmp_path, "bake", baked=value)
     staged = case.install.prefix / case.install.construct["extra_files"][0][case.staged_source()]
-    assert staged.read_bytes() == value.encode()  # carried by the installer, as extra_files say
+    assert staged.read_bytes() == (value + "\n").encode()  # carried, as extra_files say
     result = case.install.post_install(shell=shell)
     assert_installed_unix(case, value, result)
     assert not staged.exists()
@@ -164,7 +167,7 @@ def test_render_never_holds_a_baked_token(tmp_path: Path, monkeypatch: pytest.Mo
 
 def test_deploy_token_from_the_environment(shell: str, tmp_path: Path) -> None:
     case = unix_case(tmp_path, "deploy", env="ACME_TOKEN")
-    value = "dep_" + os.urandom(12).hex()
+    value = "dep-" + os.urandom(12).hex()
     result = case.install.post_install(shell=shell, ACME_TOKEN=value)
     assert_installed_unix(case, value, result)
 
@@ -174,13 +177,12 @@ def test_deploy_token_from_the_environment(shell: str, tmp_path: Path) -> None:
 def test_deploy_token_from_a_file(shell: str, tmp_path: Path, ending: str, remove: bool) -> None:
     source = tmp_path / "mdm" / "token.txt"
     case = unix_case(tmp_path / "case", "deploy", unix_file=str(source), remove_file=remove)
-    value = "file." + os.urandom(12).hex()
+    value = "file-" + os.urandom(12).hex()
     source.parent.mkdir()
     source.write_bytes((value + ending).encode())
+    assert sent(case.condarc, "linux-64") == {""}  # as the installer wrote it: no token
     result = case.install.post_install(shell=shell)
-    assert result.returncode == 0, result.stderr
-    assert case.token_file.read_bytes() == value.encode()
-    assert stat.S_IMODE(case.token_file.stat().st_mode) == 0o600
+    assert_installed_unix(case, value, result)
     assert source.exists() is not remove
 
 
@@ -191,7 +193,7 @@ def test_the_environment_wins_over_the_file(shell: str, tmp_path: Path) -> None:
     value = "from-the-env-1111"
     result = case.install.post_install(shell=shell, ACME_TOKEN=value)
     assert result.returncode == 0, result.stderr
-    assert case.token_file.read_bytes() == value.encode()
+    assert sent(case.condarc, "linux-64") == {value}
 
 
 def test_unattended_install_without_a_token_fails_clearly(shell: str, tmp_path: Path) -> None:
@@ -201,7 +203,7 @@ def test_unattended_install_without_a_token_fails_clearly(shell: str, tmp_path: 
     message = result.stderr.decode()
     assert "token repo: none given to this unattended install" in message
     assert "ACME_TOKEN" in message and "/nonexistent/token" in message
-    assert not case.token_file.exists()
+    assert sent(case.condarc, "linux-64") == {""}
     assert case.install.calls() == []
 
 
@@ -210,8 +212,9 @@ def test_attended_install_without_a_token_warns_and_goes_on(shell: str, tmp_path
     result = case.install.post_install(shell=shell, unattended=False)
     assert result.returncode == 0, result.stderr
     assert b"warning: token repo not installed" in result.stdout
-    assert not case.token_file.exists()
-    assert case.install.calls() == [case.binstar_call("/")]
+    # the channels stay usable, without a token, until one is given
+    assert sent(case.condarc, "linux-64") == {""}
+    assert case.install.calls() == []
 
 
 _TEXT = st.text(
@@ -220,7 +223,7 @@ _TEXT = st.text(
 
 
 @settings(max_examples=examples(60), suppress_health_check=[HealthCheck.too_slow])
-@given(value=st.one_of(_TEXT, st.text(st.sampled_from(URL_SAFE), min_size=1)))
+@given(value=st.one_of(_TEXT, st.text(st.sampled_from(TOKEN_CHARS), min_size=1)))
 def test_any_deploy_token_is_installed_exactly_or_refused(value: str, scratch: Path) -> None:
     value = "Tk9q" + value  # distinctive, so "not in the output" means something
     bash = shutil.which("bash")
@@ -228,13 +231,13 @@ def test_any_deploy_token_is_installed_exactly_or_refused(value: str, scratch: P
     with tempfile.TemporaryDirectory(dir=scratch) as tmp:
         case = unix_case(Path(tmp), "deploy", env="ACME_TOKEN")
         result = case.install.post_install(shell=bash, ACME_TOKEN=value)
-        if all(ch in URL_SAFE for ch in value):
+        if all(ch in TOKEN_CHARS for ch in value):
             assert result.returncode == 0, result.stderr
-            assert case.token_file.read_bytes() == value.encode()
+            assert sent(case.condarc, "linux-64") == {value}
         else:
             assert result.returncode == 1
-            assert b"refused: a token holds only letters, digits and . _ ~ -" in result.stderr
-            assert not case.token_file.exists()
+            assert b"refused: conda reads only letters, digits and - in a token" in result.stderr
+            assert sent(case.condarc, "linux-64") == {""}
             assert case.install.created() == []
         assert value.encode() not in result.stdout + result.stderr
 
@@ -255,6 +258,7 @@ def shared_profile(root: Path, scope: str) -> Path:
         "version": "1",
         "platforms": ["linux-64"],
         "channels": ["conda-forge"],
+        "condarc": {"channel_alias": ALIAS},
         "packages": {"specs": {"base": ["python", "conda", "conda-repo-cli"]}},
         "auth": {"psm": {"site": "corp", "url": "https://repo.example.test/api"}},
         "tokens": {"repo": token},
@@ -304,37 +308,38 @@ def test_a_second_user_reads_a_shared_install(shell: str, scope: str) -> None:
         assert result.returncode == 0, result.stderr.decode(errors="replace")
 
         prefix = install.prefix
-        token_file = prefix.joinpath(*BINSTAR, "data", TOKEN_FILE)
+        condarc = prefix / ".condarc"
         system_config = prefix.joinpath(*SYSTEM_CONFIG)
-        assert token_file.read_bytes() == value.encode()
         repo_calls = [c for c in install.calls() if c[0] == "conda-repo"]
         assert len(repo_calls) == 4
         shared = scope == "all_users"
         # conda-repo-cli's system scope for all users; the installing account's own otherwise
         assert all((c[1:3] == ["config", "--system"]) is shared for c in repo_calls)
         assert not list(root_home.iterdir())  # nothing landed in root's own home
+        # the installing account's own conda, never activated, sends the token too
+        assert sent(condarc, "linux-64", {"HOME": str(root_home)}) == {value}
 
-        read_token = as_nobody("cat", str(token_file), home=other_home)
+        read = as_nobody("cat", str(condarc), home=other_home)
         if shared:
-            assert read_token.returncode == 0, read_token.stderr
-            assert read_token.stdout == value.encode()
+            assert read.returncode == 0, read.stderr
+            # what the second account's conda reads ($CONDA_ROOT/.condarc) and sends, with
+            # its own HOME, no token files of its own and no `conda activate`
+            seen = root / "seen-by-the-other-account.condarc"
+            seen.write_bytes(read.stdout)
+            assert sent(seen, "linux-64", {"HOME": str(other_home)}) == {value}
             read_config = as_nobody("cat", str(system_config), home=other_home)
             assert read_config.returncode == 0, read_config.stderr
             assert read_config.stdout == system_config.read_bytes() != b""
-            assert stat.S_IMODE(token_file.stat().st_mode) == 0o644
-            for directory in (token_file.parent, token_file.parent.parent):
-                assert stat.S_IMODE(directory.stat().st_mode) == 0o755, directory
+            assert stat.S_IMODE(condarc.stat().st_mode) == 0o644
             assert stat.S_IMODE(system_config.stat().st_mode) == 0o644
         else:
-            assert read_token.returncode != 0
-            assert b"Permission denied" in read_token.stderr
-            assert value.encode() not in read_token.stdout
+            assert read.returncode != 0
+            assert b"Permission denied" in read.stderr
+            assert value.encode() not in read.stdout
             # the settings went to the installing account (conda-repo-cli's user file),
             # which no other user reads: there is no system file
             assert not system_config.exists()
-            assert stat.S_IMODE(token_file.stat().st_mode) == 0o600
-            for directory in (token_file.parent, token_file.parent.parent):
-                assert stat.S_IMODE(directory.stat().st_mode) == 0o700, directory
+            assert stat.S_IMODE(condarc.stat().st_mode) == 0o600
 
 
 # --- Windows, in cmd.exe under wine ---------------------------------------------------------
@@ -372,7 +377,7 @@ def run_bat(
 def icacls_call(case: Case, shared: bool = False) -> list[str]:
     """SYSTEM, Administrators and the owner; in an all-users install also read for the
     local Users group (well-known SID S-1-5-32-545)."""
-    target = wine_path(case.token_file)
+    target = wine_path(case.condarc)
     return [
         target,
         "/inheritance:r",
@@ -384,13 +389,23 @@ def icacls_call(case: Case, shared: bool = False) -> list[str]:
     ]
 
 
-def assert_installed_windows(case: Case, value: str, result: Any) -> None:
+def assert_installed_windows(case: Case, value: str, result: Any, shared: bool = False) -> None:
     assert result.returncode == 0, result.stdout + result.stderr
-    assert case.token_file.read_bytes() == value.encode()
-    assert case.files_holding(value) == [str(case.token_file.relative_to(case.root))]
+    assert sent(case.condarc, "win-64") == {value}
+    assert case.files_holding(value) == [str(case.condarc.relative_to(case.root))]
     assert value.encode() not in result.stdout + result.stderr
-    assert case.install.calls() == [icacls_call(case), case.binstar_call("\\")]
-    assert case.install.created() == [case.token_file.relative_to(case.install.prefix).as_posix()]
+    assert case.install.calls() == [icacls_call(case, shared)]
+    assert case.install.created() == []
+
+
+def assert_refused_windows(case: Case, value: str, result: Any) -> None:
+    """Refused before anything is written, and nothing in the value ran as a command."""
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert b"refused: conda reads only letters, digits and - in a token" in result.stderr
+    assert sent(case.condarc, "win-64") == {""}
+    assert value.encode() not in result.stdout + result.stderr
+    assert case.install.calls() == []
+    assert case.install.created() == []
 
 
 @needs_wine
@@ -400,7 +415,7 @@ def test_windows_baked_token_is_moved_into_place(
     value = "tok-" + os.urandom(12).hex()
     case = windows_case(tmp_path, wine, recorder, "bake", baked=value)
     staged = case.install.prefix / case.install.construct["extra_files"][0][case.staged_source()]
-    assert staged.read_bytes() == value.encode()
+    assert staged.read_bytes() == (value + "\n").encode()
     result = run_bat(case)
     assert_installed_windows(case, value, result)
     assert not staged.exists()
@@ -410,10 +425,12 @@ def test_windows_baked_token_is_moved_into_place(
 def test_windows_deploy_token_from_the_environment(
     wine: Wine, recorder: Path, tmp_path: Path
 ) -> None:
-    case = windows_case(tmp_path, wine, recorder, "deploy", env="ACME_TOKEN")
+    case = windows_case(tmp_path / "good", wine, recorder, "deploy", env="ACME_TOKEN")
+    value = "tok-" + os.urandom(12).hex()
+    assert_installed_windows(case, value, run_bat(case, ACME_TOKEN=value))
+    hostile = windows_case(tmp_path / "bad", wine, recorder, "deploy", env="ACME_TOKEN")
     value = 'tok&echo pwned>x"(a)^b|c<d;e,f=g h'
-    result = run_bat(case, ACME_TOKEN=value)
-    assert_installed_windows(case, value, result)
+    assert_refused_windows(hostile, value, run_bat(hostile, ACME_TOKEN=value))
 
 
 @needs_wine
@@ -426,12 +443,11 @@ def test_windows_deploy_token_from_a_file(
     case = windows_case(
         tmp_path / "case", wine, recorder, "deploy", win_file=wine_path(source), remove_file=remove
     )
-    value = "file." + os.urandom(12).hex()
+    value = "file-" + os.urandom(12).hex()
     # with its line break: wine's `set /p` drops the last character of a file without one
     source.write_bytes((value + "\r\n").encode())
     result = run_bat(case)
-    assert result.returncode == 0, result.stdout + result.stderr
-    assert case.token_file.read_bytes() == value.encode()
+    assert_installed_windows(case, value, result)
     assert source.exists() is not remove
 
 
@@ -443,34 +459,31 @@ def test_windows_unattended_install_without_a_token_fails(
     result = run_bat(case)
     assert result.returncode == 1
     assert b"token repo: none given to this unattended install" in result.stderr
-    assert not case.token_file.exists()
+    assert sent(case.condarc, "win-64") == {""}
     assert case.install.calls() == []
 
     attended = run_bat(case, unattended=False)
     assert attended.returncode == 0, attended.stderr
     assert b"warning: token repo not installed" in attended.stdout
-    assert not case.token_file.exists()
+    assert sent(case.condarc, "win-64") == {""}
 
 
 @needs_wine
 @pytest.mark.parametrize("scope", ["all_users", "user"])
-def test_windows_all_users_install_lets_the_users_group_read_the_token(
+def test_windows_all_users_install_lets_the_users_group_read_the_condarc(
     wine: Wine, recorder: Path, tmp_path: Path, scope: str
 ) -> None:
     case = windows_case(tmp_path, wine, recorder, "deploy", env="ACME_TOKEN", scope=scope)
     value = "tok-" + os.urandom(12).hex()
     result = run_bat(case, ACME_TOKEN=value)
-    assert result.returncode == 0, result.stdout + result.stderr
-    assert case.token_file.read_bytes() == value.encode()
-    shared = scope == "all_users"
-    assert case.install.calls() == [icacls_call(case, shared), case.binstar_call("\\")]
+    assert_installed_windows(case, value, result, shared=scope == "all_users")
 
 
 @pytest.mark.slow
 @needs_wine
 @settings(max_examples=examples(25), suppress_health_check=[HealthCheck.too_slow])
-@given(value=st.text(st.sampled_from(URL_SAFE + CMD_SPECIALS), min_size=1, max_size=60))
-def test_windows_token_values_are_written_literally(
+@given(value=st.text(st.sampled_from(TOKEN_CHARS + CMD_SPECIALS), min_size=1, max_size=60))
+def test_windows_tokens_are_written_exactly_or_refused(
     value: str, wine: Wine, recorder: Path, scratch: Path
 ) -> None:
     # distinctive, so "not in the output" means something; and set /p drops leading blanks
@@ -479,7 +492,10 @@ def test_windows_token_values_are_written_literally(
     with tempfile.TemporaryDirectory(dir=scratch) as tmp:
         case = windows_case(Path(tmp), wine, recorder, "deploy", env="ACME_TOKEN")
         result = run_bat(case, ACME_TOKEN=value)
-        assert_installed_windows(case, value, result)
+        if all(c in TOKEN_CHARS for c in value):
+            assert_installed_windows(case, value, result)
+        else:
+            assert_refused_windows(case, value, result)
 
 
 def test_a_trailing_line_break_makes_a_token_uninstallable() -> None:
@@ -519,6 +535,9 @@ def test_projects_with_baked_tokens_hold_nothing_token_shaped(
         "version": "1",
         "platforms": ["linux-64", "win-64"],
         "channels": ["conda-forge"],
+        "condarc": {
+            "channels": [f"https://repo{i}.example.test/api/repo/c{i}" for i in range(len(names))]
+        },
         "packages": {"specs": {"base": ["python", "conda"]}},
         "tokens": tokens,
     }

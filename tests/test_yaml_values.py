@@ -81,8 +81,26 @@ PRINTABLE = st.text(
 ).filter(lambda s: s == s.strip() and s.isprintable())
 
 
+# spec endings the solver reads (validate parses every spec with rattler's MatchSpec),
+# full of characters YAML and the shells treat specially
+SPEC_TAILS = st.sampled_from(
+    [
+        "",
+        "[version='>=1.0,<2']",
+        " >=1.0,<2|==3",
+        "[build='*py*']",
+        " 1.2.*",
+        "[version='>=1', build_number='>=2']",
+        " >=1.0 *_0",
+        " !=1.0",
+    ]
+)
+
+
 @given(
-    spec_tail=PRINTABLE, company=TEXT.filter(lambda s: s.isprintable() and s != ""), text_=PRINTABLE
+    spec_tail=SPEC_TAILS,
+    company=TEXT.filter(lambda s: s.isprintable() and s != ""),
+    text_=PRINTABLE,
 )
 @settings(max_examples=examples(40), suppress_health_check=[HealthCheck.function_scoped_fixture])
 def test_profile_values_reach_construct_yaml_literally(

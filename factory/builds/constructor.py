@@ -17,6 +17,7 @@ INSTALL_HINT = (
     f"install ...`) and put it on PATH, or set {CONSTRUCTOR_ENV} to its path"
 )
 
+
 class ConstructorMissing(FactoryError):
     exit_code = 6
 

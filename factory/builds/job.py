@@ -34,11 +34,12 @@ from factory.formats.build_report import (
     ScanSummary,
     Status,
     TokenFinding,
+    UnreadableMember,
 )
 from factory.formats.jsontext import json_text
 from factory.leaks.redact import redact, redact_data, secret_environment
 from factory.leaks.scan import scan_paths
-from factory.lock.sbom import sbom_text
+from factory.lock.sbom import installed_channels, sbom_text
 from factory.output.layout import (
     LOG_FILE,
     PROJECT_DIR,
@@ -135,8 +136,8 @@ def baked_tokens(loaded: LoadedProfile, values: Mapping[str, str]) -> dict[str, 
             )
         if not installable(value):
             raise InputError(
-                f"token {name} (from {where}): only letters, digits and . _ ~ - can be "
-                "installed (conda puts the token into URLs)"
+                f"token {name} (from {where}): only letters, digits and - can be installed "
+                "(conda reads a token in a channel URL as /t/[A-Za-z0-9-]*)"
             )
         out[name] = value
     return out
@@ -188,7 +189,8 @@ def build_one(
             file.parent.mkdir(parents=True, exist_ok=True)
             file.write_bytes(data)
         for name, value in baked.items():
-            _write_private(project_dir / TOKENS_DIR / staged_name(name), value)
+            # one line: the post-install reads it as a line (set /p, tr), as from a deploy file
+            _write_private(project_dir / TOKENS_DIR / staged_name(name), value + "\n")
         binstar = work / "binstar"
         for name, value in values.items():
             url = profile.tokens[name].url
@@ -203,7 +205,13 @@ def build_one(
             file.write_bytes(data)
         locked = project.plan.locked
         if locked is not None:
-            sbom = sbom_text(profile.name, result.version, target.value, locked.packages)
+            sbom = sbom_text(
+                profile.name,
+                result.version,
+                target.value,
+                locked.packages,
+                installed_channels(profile),
+            )
             (staged / SBOM_FILE).write_text(sbom, encoding="utf-8")
         try:
             command = constructor_command(constructor, project_dir, out_tmp, target, installer_type)
@@ -316,20 +324,29 @@ def _scan(
     known = {name: value.encode() for value, name in names.items()}
     installers = {i.file for i in result.installers}
     others = [p for p in sorted(staged.iterdir()) if p.name not in installers]
-    found = scan_paths(others, known).findings
+    outputs = scan_paths(others, known)
     baked_values = set(baked.values())
     unbaked = {k: v for k, v in known.items() if v.decode() not in baked_values}
     # installers hold third-party files with token-like test data: known values only
     packed = [staged / name for name in sorted(installers)]
-    found += scan_paths(packed, unbaked, shapes=False).findings
+    packages = scan_paths(packed, unbaked, shapes=False)
+    found = outputs.findings + packages.findings
+    # a member the scan could not read whole may hide a token: the build is not clean
+    unread = [
+        UnreadableMember(where=str(u.where), reason=u.reason)
+        for u in outputs.unreadable + packages.unreadable
+    ]
     findings = [
         TokenFinding(file=Path(f.file).name, member=f.member, offset=f.offset, kind=f.kind)
         for f in found
     ]
-    result.scan = ScanSummary(ok=not found, findings=findings)
-    if found and result.status == "ok":
+    result.scan = ScanSummary(ok=not found and not unread, findings=findings, unreadable=unread)
+    if result.status == "ok" and found:
         result.status = "failed"
         result.reason = f"scan found {len(found)} token(s) in the build's outputs"
+    elif result.status == "ok" and unread:
+        result.status = "failed"
+        result.reason = f"scan could not read {len(unread)} member(s) of the build's outputs"
 
 
 def _write_report(staged: Path, result: BuildResult, input_hash: str, secrets: list[str]) -> None:

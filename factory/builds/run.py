@@ -2,12 +2,15 @@
 
 Each profile's tokens and lock are read once, and each (profile, platform) is planned and
 rendered once, here, for `build_one` to build. A failing job does not stop the others.
-Progress lines go to the `progress` callback (the command line prints them on stderr,
-redacted); the summary is data, printed by the caller, with the exit status scripts rely on.
+Progress lines (which job, constructor started and finished, how long it took) go to the
+`progress` callback and constructor's own output to `detail` (the command line prints both
+on stderr, redacted, the second only with --verbose); the summary is data, printed by the
+caller, with the exit status scripts rely on.
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,6 +28,13 @@ from factory.profiles.tokens import token_values
 from factory.render.project import RenderedProject, render_project
 
 BUILD_FAILED_EXIT = 5
+
+# a summary line never shows a bare "-": when a job has no installers and no reason
+_NO_REASON = {
+    "ok": "no installers were made",
+    "failed": "no reason recorded; see build.log",
+    "skipped": "not built on this host",
+}
 
 Job = tuple[LoadedProfile, Platform, "str | None"]
 
@@ -65,6 +75,7 @@ def run_builds(
     constructor: str | None = None,
     allow_stale: bool = False,
     progress: Callable[[str], None] = _quiet,
+    detail: Callable[[str], None] = _quiet,
 ) -> list[BuildResult]:
     """Build each (loaded profile, platform, installer type or None for all) job in turn;
     a failure does not stop the rest. constructor is looked for only when some job can be
@@ -90,21 +101,32 @@ def run_builds(
                     reason=reason or "",
                 )
             )
-        else:
-            progress(f"{label}: building with constructor {version}")
-            results.append(
-                build_one(
-                    inputs.job(item, platform),
-                    out_root,
-                    constructor=exe,
-                    version=version,
-                    installer_type=installer_type,
-                    on_line=lambda line: progress(f"  | {line}"),
-                )
-            )
-        done = results[-1]
-        progress(f"{label}: {done.status}{': ' + done.reason if done.reason else ''}")
+            progress(f"{label}: skipped: {results[-1].reason or 'constructor not run'}")
+            continue
+        progress(f"{label}: rendering the project")
+        job = inputs.job(item, platform)
+        progress(f"{label}: constructor {version} started")
+        started = time.monotonic()
+        done = build_one(
+            job,
+            out_root,
+            constructor=exe,
+            version=version,
+            installer_type=installer_type,
+            on_line=lambda line: detail(f"  | {line}"),
+        )
+        results.append(done)
+        took = _duration(time.monotonic() - started)
+        outcome = done.status + (f": {done.reason}" if done.reason else "")
+        progress(f"{label}: constructor finished in {took}: {outcome}")
     return results
+
+
+def _duration(seconds: float) -> str:
+    if seconds < 60:
+        return f"{seconds:.1f}s"
+    minutes, rest = divmod(int(seconds), 60)
+    return f"{minutes}m{rest:02d}s"
 
 
 @dataclass(frozen=True)
@@ -124,8 +146,10 @@ def report_builds(results: list[BuildResult]) -> BuildsReport:
     failed = [r for r in results if r.status == "failed"]
     lines = []
     for r in results:
-        files = ", ".join(i.file for i in r.installers) or "-"
+        # what a reader needs per status: the installers, or why there are none
+        files = ", ".join(i.file for i in r.installers)
+        what = files or r.reason or _NO_REASON[r.status]
         where = f" in {r.directory}" if r.directory else ""
-        lines.append(f"{r.status:8} {r.name} {r.platform}: {files}{where}")
+        lines.append(f"{r.status:8} {r.name} {r.platform}: {what}{where}")
     data = {"ok": not failed, "jobs": [r.as_dict() for r in results]}
     return BuildsReport(lines, data, len(failed))

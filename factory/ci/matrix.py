@@ -8,6 +8,7 @@ listed profile is loaded too, and its own problems are reported with the matrix'
 
 from __future__ import annotations
 
+import contextlib
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -232,6 +233,12 @@ def load_matrix(file: Path) -> LoadedMatrix:
     except ValidationError as exc:
         found = problems_from_validation(exc, where, MatrixFile)
         problems += [p for p in found if p.path not in token_paths]
+        # the profiles' own problems too, in the same pass, as far as the file names them
+        builds = doc.data.get("builds")
+        for index, entry in enumerate(builds if isinstance(builds, list) else []):
+            ref = entry.get("profile") if isinstance(entry, dict) else None
+            if isinstance(ref, str) and _REPO_PATH.fullmatch(ref) and ".." not in ref:
+                problems += _load_profile(file.parent / ref, ("builds", index), where)[1]
         raise ProfileInvalid(problems) from None
     matrix = LoadedMatrix(file, model)
     problems += _check_signing(model, where)
@@ -267,36 +274,41 @@ def _check_signing(model: MatrixFile, where: Layered) -> list[Problem]:
     ]
 
 
-def _load_build(matrix: LoadedMatrix, index: int, build: Build, where: Layered) -> list[Problem]:
+def _problem(where: Layered, path: Path_, message: str, *, key: bool = False) -> Problem:
+    return Problem(where.location(path, key=key), format_path(path), message)
+
+
+def _load_profile(file: Path, at: Path_, where: Layered) -> tuple[Any, list[Problem]]:
+    """builds[i]'s profile, loaded, or None with every reason it cannot be built: its own
+    problems, and that it is an abstract base whether or not it is also invalid."""
     from factory.profiles.load import load_profile
 
-    at: Path_ = ("builds", index)
-    profile_at = (*at, "profile")
-
-    def problem(path: Path_, message: str, *, key: bool = False) -> Problem:
-        return Problem(where.location(path, key=key), format_path(path), message)
-
-    file = matrix.root / build.profile
+    at = (*at, "profile")
     if not file.is_file():
-        return [problem(profile_at, f"no such file: {display_path(file)}")]
+        return None, [_problem(where, at, f"no such file: {display_path(file)}")]
+    base = "is an abstract base (abstract: true), never built; list the profiles that extend it"
     try:
         loaded = load_profile(file)
     except ProfileInvalid as exc:
-        count = len(exc.errors)
-        return [
-            *exc.problems,
-            problem(profile_at, f"this profile is invalid ({count} error(s), reported with it)"),
-        ]
+        count = f"{len(exc.errors)} error(s), reported with it"
+        with contextlib.suppress(InputError):  # read once already: it parses
+            if load_yaml_file(file).data.get("abstract") is True:
+                return None, [*exc.problems, _problem(where, at, f"{base} (also invalid: {count})")]
+        return None, [*exc.problems, _problem(where, at, f"this profile is invalid ({count})")]
     except InputError as exc:
-        return [problem(profile_at, f"cannot load this profile: {exc}")]
-    if loaded.layered.abstract:
-        return [
-            problem(
-                profile_at,
-                "is an abstract base (abstract: true), never built; list the profiles "
-                "that extend it",
-            )
-        ]
+        return None, [_problem(where, at, f"cannot load this profile: {exc}")]
+    return (None, [_problem(where, at, base)]) if loaded.layered.abstract else (loaded, [])
+
+
+def _load_build(matrix: LoadedMatrix, index: int, build: Build, where: Layered) -> list[Problem]:
+    at: Path_ = ("builds", index)
+
+    def problem(path: Path_, message: str, *, key: bool = False) -> Problem:
+        return _problem(where, path, message, key=key)
+
+    loaded, failed = _load_profile(matrix.root / build.profile, at, where)
+    if loaded is None:
+        return failed
     problems: list[Problem] = []
     targets = list(loaded.profile.platforms)
     shown = ", ".join(p.value for p in targets)
@@ -374,8 +386,9 @@ def _duplicates(matrix: LoadedMatrix, where: Layered) -> list[Problem]:
                 Problem(
                     where.location(path),
                     format_path(path),
-                    f"installer name {build.name} is also built from builds[{other[1]}] "
-                    "(a different file); their outputs and CI jobs would collide",
+                    f"installer name {build.name} of {display_path(file)} is also the name "
+                    f"of {display_path(other[0])} (builds[{other[1]}]); their outputs and CI "
+                    "jobs would collide",
                 )
             )
     return problems

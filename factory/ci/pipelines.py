@@ -25,6 +25,7 @@ from factory.ci.jobs import BuildUnit, build_units
 from factory.ci.matrix import DEFAULT_RUNNERS, LoadedMatrix, job_slug
 from factory.platforms import OS, Platform
 from factory.profiles.channels import installed_channels
+from factory.profiles.token_carriers import token_carriers
 from factory.quoting.shells import ps_quote, sh_quote
 from factory.quoting.yamltext import yaml_str
 from factory.templating import template_environment
@@ -168,7 +169,8 @@ def _unit_context(matrix: LoadedMatrix, unit: BuildUnit, engine: Engine) -> dict
                 if t.deploy and t.deploy.unix_file
             }
         ),
-        "installed_tokens": sum(1 for t in tokens if t.install != "none"),
+        # what .condarc holds once each installed token rides on its URL (never the token)
+        "condarc_tokens": sorted({c.marker for c in token_carriers(profile)}),
         "ca_bundle": bool(profile.ca_certs),
         "channels_b64": _b64_lines(installed_channels(profile)),
         "hashed": hashed,

@@ -77,7 +77,8 @@ def cmd_build(args: argparse.Namespace, out: Console) -> int:
         args.output or Path("dist"),
         constructor=args.constructor,
         allow_stale=args.allow_stale,
-        progress=lambda line: out.emit(line, err=True),
+        progress=out.progress,
+        detail=out.detail,
     )
     return print_builds(report_builds(results), args.json, out)
 
@@ -110,15 +111,18 @@ def cmd_deploy_kit(args: argparse.Namespace, out: Console) -> int:
                 f"{display_path(directory)}: its profile has no `deploy` section, so there is "
                 "no kit to write"
             )
+    roots: dict[Path, None] = {}  # each output folder's manifest, written once, in order
     for directory in args.directories:
         files = write_kit(directory)
-        manifest = write_manifest(output_root(directory))
+        roots[output_root(directory).resolve()] = None
         results.append({"directory": str(directory), "files": [str(f) for f in files]})
         if not args.json:
             for file in files:
                 out.emit(file)
-            out.emit(f"manifest: {manifest}", err=True)
+    manifests = [write_manifest(root) for root in roots]
     if args.json:
-        out.json({"ok": True, "kits": results})
+        out.json({"ok": True, "kits": results, "manifests": [str(m) for m in manifests]})
+    else:
+        for manifest in manifests:
+            out.info(f"manifest: {display_path(manifest)}")
     return 0
-

@@ -22,6 +22,26 @@ PLATFORMS = tuple(p.value for p in Platform)
 AddCommand = Callable[..., argparse.ArgumentParser]
 
 
+def verbosity_options(parser: argparse.ArgumentParser, *, top: bool = False) -> None:
+    """--quiet and --verbose, accepted before the command and after it: a command's parser
+    leaves them unset (SUPPRESS) unless given there, so it never undoes the top level."""
+    default: Any = False if top else argparse.SUPPRESS
+    parser.add_argument(
+        "--quiet",
+        "-q",
+        action="store_true",
+        default=default,
+        help="no progress or informational lines; errors and results still print",
+    )
+    parser.add_argument(
+        "--verbose",
+        "-v",
+        action="store_true",
+        default=default,
+        help="detail lines too (constructor's output during builds)",
+    )
+
+
 def platform_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--platform",
@@ -56,6 +76,16 @@ def profile_argument(parser: argparse.ArgumentParser, *, many: bool = False) -> 
         parser.add_argument("profile", metavar="PROFILE", help="profile file or name")
 
 
+class Unreadable(InputError):
+    """Some profiles could not be read at all (others may have problems): every one is
+    reported, as lines and, with --json, as problems in one document."""
+
+    def __init__(self, problems: list[Problem], errors: list[InputError]) -> None:
+        self.problems, self.errors = sorted(problems), errors
+        self.exit_code = max(e.exit_code for e in errors)
+        super().__init__(str(errors[-1]))
+
+
 def load_all(refs: list[str], out: Console) -> tuple[Settings, list[LoadedProfile]]:
     """Load every profile; collect all problems from all of them before failing. The token
     values of every profile loaded are known to the console from then on."""
@@ -75,11 +105,7 @@ def load_all(refs: list[str], out: Console) -> tuple[Settings, list[LoadedProfil
         except InputError as exc:
             unreadable.append(exc)
     if unreadable:
-        for problem in problems:
-            out.emit(problem, err=True)
-        for exc in unreadable[:-1]:
-            out.emit(f"installer-factory: error: {exc}", err=True)
-        raise unreadable[-1]
+        raise Unreadable(problems, unreadable)
     if problems:
         raise ProfileInvalid(problems)
     for item in loaded:  # from here on, no output can show these values
@@ -101,7 +127,7 @@ def select_targets(
     one the profile targets (default: all of them). Every refusal is a located problem."""
     from factory.profiles.diagnostics import format_path
 
-    problems: list[Problem] = []
+    problems: list[Problem] = _same_names(loaded)
     targets: list[Target] = []
     for item in loaded:
         layered, profile = item.layered, item.profile
@@ -131,6 +157,36 @@ def select_targets(
     if problems:
         raise ProfileInvalid(problems)
     return targets
+
+
+def _same_names(loaded: list[LoadedProfile]) -> list[Problem]:
+    """Outputs go to OUTPUT/<installer name>/<platform>/: two profiles with one name (case
+    aside, for macOS and Windows file systems) would overwrite each other's. Abstract bases
+    are refused on their own and never written, so they take no name here."""
+    from factory.errors import display_path
+
+    first: dict[str, LoadedProfile] = {}
+    problems: list[Problem] = []
+    for item in loaded:
+        if item.layered.abstract:
+            continue
+        name = str(item.profile.name)
+        other = first.setdefault(name.casefold(), item)
+        if other is item:
+            continue
+        where = other.layered.location(("name",))
+        same = other.file.resolve() == item.file.resolve()
+        problems.append(
+            Problem(
+                item.layered.location(("name",)),
+                "name",
+                f"{display_path(item.file)} is given twice"
+                if same
+                else f"installer name {name} is also the name of {display_path(other.file)} "
+                f"({where}); their outputs would overwrite each other: give each its own name",
+            )
+        )
+    return problems
 
 
 def by_profile(targets: list[Target]) -> dict[int, tuple[Any, list[Platform]]]:

@@ -35,7 +35,8 @@ def add_lock(add: AddCommand) -> None:
         "--update",
         nargs="+",
         metavar="NAME",
-        help="re-solve letting only these packages move; every other keeps its pin",
+        help="re-solve letting only these packages move; every other keeps its pin (a "
+        "package just added to the profile's specs is solved freshly)",
     )
     p.add_argument(
         "--diff", action="store_true", help="solve and show what would change; write nothing"
@@ -158,6 +159,7 @@ def cmd_lock(args: argparse.Namespace, out: Console) -> int:
         previous=previous,
         update=args.update,
         virtual_overrides=_overrides(args.virtual_package),
+        progress=out.progress,
     )
     text = dump_lock(run.lock, item.file)
     unchanged = path.is_file() and path.read_text(encoding="utf-8") == text
@@ -168,6 +170,7 @@ def cmd_lock(args: argparse.Namespace, out: Console) -> int:
             {
                 "ok": True,
                 "lock": str(path),
+                "changed": not unchanged,
                 "written": not args.diff and not unchanged,
                 "platforms": {
                     p: {
@@ -186,8 +189,12 @@ def cmd_lock(args: argparse.Namespace, out: Console) -> int:
         out.emit(f"{platform}: {count} package(s), {_summary(changes)}")
         for change in changes:
             out.emit(f"  {change}")
-    verb = "would write" if args.diff else "unchanged" if unchanged else "wrote"
-    out.emit(f"{verb} {display_path(path)}", err=True)
+    shown = display_path(path)
+    if unchanged:
+        # a re-solve gives exactly the lock there is: say so, with --diff too
+        out.emit(f"unchanged: {shown} (a re-solve gives no change)", err=True)
+    else:
+        out.emit(f"{'would write' if args.diff else 'wrote'} {shown}", err=True)
     return 0
 
 
@@ -210,6 +217,7 @@ def cmd_doctor(args: argparse.Namespace, out: Console) -> int:
         _fetcher(item, args),
         args.reference_channel,
         _overrides(args.virtual_package),
+        progress=out.progress,
     )
     ok = all(r.ok for r in results)
     if args.json:
@@ -241,7 +249,7 @@ def cmd_doctor(args: argparse.Namespace, out: Console) -> int:
 
 def cmd_sbom(args: argparse.Namespace, out: Console) -> int:
     from factory.lock.lockfile import lock_path, read_lock, stale_platforms
-    from factory.lock.sbom import sbom_text
+    from factory.lock.sbom import installed_channels, sbom_text
     from factory.output.atomic import write_bytes_atomic
 
     item, platforms = _profile(args, out)
@@ -253,11 +261,13 @@ def cmd_sbom(args: argparse.Namespace, out: Console) -> int:
     if stale:
         raise InputError(f"{display_path(path)}: stale for {', '.join(stale)}; lock again")
     written = []
+    channels = installed_channels(item.profile)
     for platform in platforms:
         records = lock.platforms[platform.value].packages
         name, version = item.profile.name, item.profile.installer_version
         target = args.output / f"{name}-{version}-{platform.value}.cdx.json"
-        write_bytes_atomic(target, sbom_text(name, version, platform.value, records).encode())
+        text = sbom_text(name, version, platform.value, records, channels)
+        write_bytes_atomic(target, text.encode())
         written.append(str(target))
     if args.json:
         out.json({"ok": True, "files": written})

@@ -7,7 +7,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from factory.cli.common import AddCommand, constructor_option
+from factory.cli.common import AddCommand, constructor_option, verbosity_options
 from factory.cli.output import Console
 from factory.errors import display_path
 
@@ -63,6 +63,8 @@ def add_matrix(add: AddCommand) -> None:
     )
     constructor_option(run)
     run.add_argument("--json", action="store_true", help="print one JSON document on stdout")
+    for action in (plan, ci, run):
+        verbosity_options(action)
     p.set_defaults(func=cmd_matrix)
 
 
@@ -103,7 +105,7 @@ def _run(args: argparse.Namespace, out: Console) -> int:
         jobs.append((loaded, unit.platform, types[0] if len(types) == 1 and types != own else None))
     root = args.output or matrix.root / matrix.model.output
     results = run_builds(
-        jobs, root, constructor=args.constructor, progress=lambda line: out.emit(line, err=True)
+        jobs, root, constructor=args.constructor, progress=out.progress, detail=out.detail
     )
     return print_builds(report_builds(results), args.json, out)
 
@@ -125,7 +127,7 @@ def _plan(args: argparse.Namespace, out: Console) -> int:
     for row in rows:
         out.emit("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip())
     builds = len({(j.profile, j.platform) for j in jobs})
-    out.emit(f"{len(jobs)} installer(s) from {builds} build job(s)", err=True)
+    out.info(f"{len(jobs)} installer(s) from {builds} build job(s)")
     return 0
 
 
@@ -140,7 +142,7 @@ def _ci(args: argparse.Namespace, out: Console) -> int:
     from factory.output.atomic import write_bytes_atomic
 
     write_bytes_atomic(args.output, text.encode())
-    out.emit(f"wrote {display_path(args.output)}", err=True)
+    out.info(f"wrote {display_path(args.output)}")
     return 0
 
 

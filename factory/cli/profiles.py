@@ -111,24 +111,51 @@ def add_stamp(add: AddCommand) -> None:
         "stamp",
         "set a profile's release month or bump its rebuild letter",
         "Edit release.month (default: this month; clears the rebuild letter) or, with\n"
-        "--rebuild, move to the next letter for an out-of-band security rebuild\n"
-        "(data_science_202611 -> data_science_202611a). Comments are kept.",
+        "--rebuild, move to the next letter for an out-of-band security rebuild of the\n"
+        "month in the file (data_science_202611 -> data_science_202611a). With --rebuild,\n"
+        "--month only confirms which month is rebuilt: it must be the profile's month.\n"
+        "A release never moves backwards: an earlier month, or the same month again\n"
+        "after a rebuild letter, is refused. Comments are kept.\n\n"
+        "exit status: 0 stamped, 2 a bad or backward month, 1 a profile without a\n"
+        "release to stamp",
     )
     profile_argument(p)
-    p.add_argument("--month", metavar="YYYY-MM", help="release month")
-    p.add_argument("--rebuild", action="store_true", help="next rebuild letter")
+    p.add_argument(
+        "--month",
+        metavar="YYYY-MM",
+        type=_month,
+        help="release month (default: this month); with --rebuild: the month being rebuilt, "
+        "which must be the profile's",
+    )
+    p.add_argument(
+        "--rebuild", action="store_true", help="next rebuild letter of the profile's month"
+    )
     p.set_defaults(func=cmd_stamp)
+
+
+def _month(value: str) -> str:
+    """--month's check at parse time: a bad month is a usage error (exit 2)."""
+    import re
+
+    from factory.profiles.fields import MONTH_PATTERN
+
+    if not re.fullmatch(MONTH_PATTERN, value):
+        raise argparse.ArgumentTypeError(f"{value!r}: expected YYYY-MM, e.g. 2026-11")
+    return value
 
 
 def cmd_validate(args: argparse.Namespace, out: Console) -> int:
     from factory.lock.lockfile import lock_warnings
 
     _, loaded = load_all(args.profiles, out)
-    warnings = [w for item in loaded for w in item.warnings]
+    per_item = []  # each profile's warnings: under --strict they fail that profile
     for item in loaded:
+        found = list(item.warnings)
         if not item.layered.abstract:
             where = item.layered.location(("packages",))
-            warnings += lock_warnings(item.file, item.profile, where)
+            found += lock_warnings(item.file, item.profile, where)
+        per_item.append(found)
+    warnings = [w for found in per_item for w in found]
     for warning in warnings:
         out.emit(warning, err=True)
     failed = bool(args.strict and warnings)
@@ -144,16 +171,20 @@ def cmd_validate(args: argparse.Namespace, out: Console) -> int:
                         "abstract": item.layered.abstract,
                         "platforms": [p.value for p in item.profile.platforms],
                         "extends": [str(f) for f in item.layered.chain[:-1]],
+                        "ok": not (args.strict and found),
                     }
-                    for item in loaded
+                    for item, found in zip(loaded, per_item, strict=True)
                 ],
                 "problems": [w.as_dict() for w in warnings],
             }
         )
     else:
-        for item in loaded:
+        for item, found in zip(loaded, per_item, strict=True):
             count = f"{len(item.profile.platforms)} platform(s)"
             what = f"{item.profile.name} {item.profile.installer_version}, {count}"
+            if args.strict and found:
+                out.emit(f"failed: {item.file} ({len(found)} warning(s), errors under --strict)")
+                continue
             out.emit(
                 f"ok: {item.file} ({'abstract base, ' + count if item.layered.abstract else what})"
             )
@@ -182,9 +213,8 @@ def cmd_render(args: argparse.Namespace, out: Console) -> int:
         item, platform = target.loaded, target.platform
         projects.append(render_project(item, platform, locks[id(item)]))
         if not args.json:
-            out.emit(
-                f"[{index}/{len(targets)}] rendered {item.profile.name} for {platform.value}",
-                err=True,
+            out.progress(
+                f"[{index}/{len(targets)}] rendered {item.profile.name} for {platform.value}"
             )
     written = write_projects(projects, out_dir)
     if args.json:
@@ -234,7 +264,7 @@ def cmd_new(args: argparse.Namespace, out: Console) -> int:
         out.json({"ok": True, "profile": str(target)})
     else:
         out.emit(target)
-        out.emit(f"next: installer-factory validate {target}", err=True)
+        out.info(f"next: installer-factory validate {target}")
     return 0
 
 
@@ -267,10 +297,12 @@ def cmd_stamp(args: argparse.Namespace, out: Console) -> int:
                 "ok": True,
                 "profile": str(file),
                 "release": result.name,
+                "previous": result.previous or None,
                 "month": result.month,
                 "rebuild": result.rebuild,
             }
         )
     else:
-        out.emit(f"{file}: release {result.name}")
+        was = f"{result.previous} -> " if result.previous else ""
+        out.emit(f"{file}: release {was}{result.name}")
     return 0

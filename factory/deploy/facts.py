@@ -12,7 +12,6 @@ from __future__ import annotations
 from factory.formats.deploy_facts import DeployFacts, PkgFacts, UnixFacts, WindowsFacts
 from factory.formats.installer_marker import InstallerMarker
 from factory.platforms import (
-    BINSTAR_RELPATH,
     CA_BUNDLE_RELPATH,
     ENV_STATE_RELPATH,
     MARKER_RELPATH,
@@ -22,7 +21,7 @@ from factory.platforms import (
 )
 from factory.profiles import channels as ch
 from factory.profiles.model import Profile
-from factory.profiles.tokens import token_file_name
+from factory.profiles.token_carriers import token_carriers
 
 
 def installer_marker(profile: Profile, platform: Platform) -> InstallerMarker:
@@ -51,14 +50,8 @@ def deploy_facts(profile: Profile, platform: Platform, ca_bundle: bool) -> Deplo
     expected = [".condarc", sep.join(MARKER_RELPATH)]
     if ca_bundle:
         expected.append(sep.join(CA_BUNDLE_RELPATH))
-    installed = sorted(n for n, t in profile.tokens.items() if t.install != "none")
-    for name in installed:  # each token file conda reads
-        data = (*BINSTAR_RELPATH, "data", token_file_name(profile.tokens[name].url))
-        expected.append(sep.join(data))
     # the base environment's variables (conda env config vars set)
     variables = list(ch.bundle_env_vars(profile))
-    if installed:
-        variables.append("BINSTAR_CONFIG_DIR")
     suffix = f"-{version}" if deploy.upgrade == "side_by_side" else ""
     windows = unix = pkg = None
     if os_ is OS.win and deploy.windows is not None:
@@ -112,6 +105,7 @@ def deploy_facts(profile: Profile, platform: Platform, ca_bundle: bool) -> Deplo
         expected=expected,
         variables=variables,
         variables_file=sep.join(ENV_STATE_RELPATH),
+        condarc_tokens=sorted({c.marker for c in token_carriers(profile)}),
         windows=windows,
         unix=unix,
         pkg=pkg,

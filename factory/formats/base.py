@@ -25,8 +25,6 @@ class StrictModel(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
 
-
-
 def read_json(path: Path, *, missing: str = "no such file") -> Any:
     """A JSON file's data; InputError naming the file and what is wrong with it."""
     shown = display_path(path)

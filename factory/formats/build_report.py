@@ -36,9 +36,17 @@ class TokenFinding(StrictModel):
     kind: str
 
 
+class UnreadableMember(StrictModel):
+    """A part of an output the scan could not read whole: a token may hide there."""
+
+    where: str
+    reason: str
+
+
 class ScanSummary(StrictModel):
     ok: bool
     findings: list[TokenFinding] = Field(default_factory=list)
+    unreadable: list[UnreadableMember] = Field(default_factory=list)
 
 
 class BuildReport(JsonFile):

@@ -68,6 +68,11 @@ class DeployFacts(JsonFile):
         description="Where conda keeps the base environment's variables (conda-meta/state, "
         "JSON), relative to the prefix.",
     )
+    condarc_tokens: list[str] = Field(
+        default_factory=list,
+        description="Text the installed .condarc holds once each installed token is in "
+        "place: the URL the token follows, then /t/ (never the token).",
+    )
     windows: WindowsFacts | None = None
     unix: UnixFacts | None = None
     pkg: PkgFacts | None = None

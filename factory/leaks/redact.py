@@ -2,14 +2,17 @@
 
 A `Redactor` holds the secret values known to one run (secret-named environment variables
 from the start, each profile's token values once read) and hides them, in every encoding
-scan looks for, and every token shape, before anything reaches a screen or a file.
+scan looks for (values.py: one list for both), and every token shape, before anything
+reaches a screen or a file.
 """
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from factory.leaks.shapes import MIN_TOKEN_LENGTH, SECRET_NAME, find_token_shapes
+from factory.leaks.values import encodings
 
 REDACTED = "***"
 
@@ -46,7 +49,6 @@ def secret_environment() -> dict[str, str]:
     }
 
 
-
 def redact_data(data: Any, secrets: list[str]) -> Any:
     """`data` (JSON-like) with every string redacted."""
     if isinstance(data, dict):
@@ -56,15 +58,27 @@ def redact_data(data: Any, secrets: list[str]) -> Any:
     return redact(data, secrets) if isinstance(data, str) else data
 
 
-def redact(text: str, secrets: list[str]) -> str:
-    """`text` with every known secret value (and its URL-encoded and JSON-escaped forms),
-    and every token shape, shown as ***."""
-    import json
-    from urllib.parse import quote
+@functools.lru_cache(maxsize=64)
+def _forms(secrets: tuple[str, ...]) -> list[str]:
+    """Every form of every value, longest first; worked on as text, never cutting a
+    character in two (forms that are not UTF-8 can only meet text decoded the same way)."""
+    forms = {
+        form.decode("utf-8", "surrogateescape")
+        for secret in secrets
+        if secret
+        for form in encodings(secret.encode("utf-8", "surrogateescape"))
+    }
+    return sorted(forms, key=lambda f: (-len(f), f))
 
-    forms = {f for s in secrets if s for f in (s, quote(s, safe=""), json.dumps(s)[1:-1])}
-    for value in sorted(forms, key=len, reverse=True):
-        text = text.replace(value, REDACTED)
+
+def redact(text: str, secrets: list[str]) -> str:
+    """`text` with every known secret value, in every encoding scan looks for, and every
+    token shape, shown as ***."""
+    for form in _forms(tuple(secrets)):
+        text = text.replace(form, REDACTED)
+        # again while it shortens the text: a replacement can join two halves of a form
+        while len(form) > len(REDACTED) and form in text:
+            text = text.replace(form, REDACTED)
     raw = text.encode("utf-8", "surrogateescape")
     spans = sorted((m.start, m.start + m.length) for m in find_token_shapes(raw))
     if not spans:

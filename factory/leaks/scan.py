@@ -8,6 +8,8 @@ finding, a skip reason or an error message cannot leak what it found.
 
 Containers are opened in memory (archives.py), never extracted to disk, with caps on
 nesting depth and on bytes decompressed, so an archive bomb is a skip, not a full memory.
+What could not be read whole (damaged, encrypted, unsupported, too deep, over a limit) is
+`unreadable`, and makes the result not ok: a token may hide there.
 """
 
 from __future__ import annotations
@@ -18,67 +20,45 @@ import os
 import tarfile
 import zipfile
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from factory.errors import InputError
 from factory.leaks.archives import (
-    CARVE,
     MAX_CARVE_TRIES,
-    Blob,
-    BlobReader,
     Extraction,
-    GiB,
-    MiB,
+    carve_candidates,
     decompressed_name,
-    read_blob,
     reason,
     sniff,
     tar_header_ok,
     zip_data_offset,
 )
+from factory.leaks.findings import Finding, ScanResult, Unreadable
 from factory.leaks.redact import REDACTED
-from factory.leaks.shapes import Match, find_token_shapes, find_values
+from factory.leaks.regions import (
+    Blob,
+    BlobReader,
+    GiB,
+    KiB,
+    MiB,
+    merged,
+    read_blob,
+    windows,
+    within,
+)
+from factory.leaks.shapes import Match, find_token_shapes
+from factory.leaks.values import ValueFinder
 
-
-@dataclass(frozen=True)
-class Finding:
-    """One token found: where it is, and what kind; never the value."""
-
-    file: str
-    member: str | None  # path inside archives/payloads, '/'-joined when nested
-    offset: int  # byte offset within `member` (or within `file` when member is None)
-    kind: str
-
-    def __str__(self) -> str:
-        where = f"{self.file}!{self.member}" if self.member else self.file
-        return f"{where}:{self.offset}: {self.kind} (value redacted)"
-
-    def as_dict(self) -> dict[str, object]:
-        return {"file": self.file, "member": self.member, "offset": self.offset, "kind": self.kind}
-
-
-@dataclass
-class ScanResult:
-    findings: list[Finding] = field(default_factory=list)
-    files_scanned: int = 0  # files on disk
-    members_scanned: int = 0  # archive members, payloads and decompressed streams
-    bytes_scanned: int = 0  # bytes run through the matchers, all layers together
-    skipped: list[str] = field(default_factory=list)  # "where: reason", nothing secret
-
-    @property
-    def ok(self) -> bool:
-        return not self.findings
-
-    def as_dict(self) -> dict[str, object]:
-        return {
-            "ok": self.ok,
-            "findings": [f.as_dict() for f in self.findings],
-            "files_scanned": self.files_scanned,
-            "members_scanned": self.members_scanned,
-            "bytes_scanned": self.bytes_scanned,
-            "skipped": list(self.skipped),
-        }
+# A verbatim member this big is not searched again in its parent: its bytes were searched
+# as the member (compressed bytes that decompressed whole are never searched raw). Its
+# edges are, MARGIN bytes either side, for a token that straddles them; smaller members
+# cost less to search twice than to cut out.
+EXCLUDE_AT = 4 * KiB
+MARGIN = 512
+# Blobs inside containers are carved for appended archives only when they look like what
+# carries them: a shell script (.sh installer), a xar (.pkg) or a Windows executable.
+_CARRIERS = (b"#!", b"xar!", b"MZ")
 
 
 def scan_paths(
@@ -128,6 +108,7 @@ class _Child:
     origin: int | None = None  # offset in the parent when stored there uncompressed
     may_decompress: bool = True
     level: int = 1  # archive levels it adds; a decompressed stream adds none
+    covers: tuple[int, int] | None = None  # parent bytes it accounts for, when read whole
 
 
 class _Scanner:
@@ -139,13 +120,14 @@ class _Scanner:
         max_member_bytes: int,
         shapes: bool,
     ):
-        self.secrets = {name: bytes(value) for name, value in secrets.items()}
+        self.values = ValueFinder(secrets)
         self.max_depth = max_depth
-        self.extract = Extraction(max_bytes, max_member_bytes, self.skip)
+        self.extract = Extraction(max_bytes, max_member_bytes, self.unreadable)
         self.max_member_bytes = max_member_bytes
         self.shapes = shapes
         self.findings: set[Finding] = set()
         self.skipped: dict[str, None] = {}  # ordered set
+        self.unread: dict[Unreadable, None] = {}
         self.files = 0
         self.members = 0
         self.bytes = 0
@@ -153,12 +135,15 @@ class _Scanner:
 
     def result(self) -> ScanResult:
         order = sorted(self.findings, key=lambda f: (f.file, f.member or "", f.offset, f.kind))
-        return ScanResult(order, self.files, self.members, self.bytes, list(self.skipped))
+        return ScanResult(
+            order, self.files, self.members, self.bytes, list(self.skipped), list(self.unread)
+        )
 
     # Paths and names come from the outside world too: show them with any token masked.
     def safe(self, text: str) -> str:
         raw = text.encode("utf-8", "surrogateescape")
-        spans = sorted((m.start, m.start + m.length) for m in self._matches(raw, shapes=True))
+        found = self._matches(raw, 0, len(raw), shapes=True, loose=True)
+        spans = sorted((m.start, m.start + m.length) for m in found)
         if not spans:
             return text
         out, last = [], 0
@@ -172,6 +157,10 @@ class _Scanner:
 
     def skip(self, where: _Where | str, reason: str) -> None:
         self.skipped[f"{where}: {reason}"] = None
+
+    def unreadable(self, where: _Where | str, reason: str) -> None:
+        self.skip(where, reason)
+        self.unread[Unreadable(str(where), reason)] = None
 
     def scan_path(self, path: Path) -> None:
         shown = self.safe(str(path))
@@ -228,24 +217,25 @@ class _Scanner:
                 with contextlib.suppress(BufferError):
                     data.close()
 
-    # --- one blob: raw bytes first, then whatever it contains ----------------------------
+    # --- one blob: what it contains first, then its own bytes that are left ------------
 
     def scan_blob(
         self, data: Blob, where: _Where, depth: int, *, may_decompress: bool = True
-    ) -> set[tuple[str, int]]:
-        """Record findings in `data` and its contents; return its raw (kind, offset) hits.
+    ) -> tuple[set[tuple[str, int]], list[tuple[int, int]]]:
+        """Record findings in `data` and its contents. Return the (kind, offset) of every
+        hit in its bytes, its own and its verbatim members' (mapped to its offsets), and
+        the ranges of its bytes that were left to its members.
 
-        A raw hit inside a member stored verbatim is reported once, at the member's own
-        offset, when the member scan finds the same thing there.
+        Members come first. A hit inside a member stored verbatim is reported once, at the
+        member's own offset; a big member is not searched again here at all.
         """
-        self.bytes += len(data)
         # loose shapes only in top-level text (projects, logs, reports); package contents
         # inside installers and archives get the strict ones
         loose = where.member is None and data.find(b"\x00") == -1
-        raw = list(self._matches(data, shapes=self.shapes, loose=loose))
-        covered: set[tuple[str, int]] = set()
+        inner: set[tuple[str, int]] = set()
+        done: list[tuple[int, int]] = []  # ranges of `data` its members searched for it
         for child in self._children(data, where, depth, may_decompress):
-            hits = self.scan_blob(
+            hits, left = self.scan_blob(
                 child.data,
                 where.child(child.name),
                 depth + child.level,
@@ -253,22 +243,37 @@ class _Scanner:
             )
             self.members += 1
             if child.origin is not None:
-                covered |= {(kind, child.origin + offset) for kind, offset in hits}
-        for match in raw:
-            if (match.kind, match.start) not in covered:
-                self.findings.add(Finding(where.file, where.member, match.start, match.kind))
-        return {(m.kind, m.start) for m in raw}
+                inner |= {(kind, child.origin + offset) for kind, offset in hits}
+                done += [(child.origin + a, child.origin + b) for a, b in left]
+            # compressed bytes read whole are never searched raw: only noise is there
+            if child.covers and (
+                child.origin is None or child.covers[1] - child.covers[0] >= EXCLUDE_AT
+            ):
+                done.append(child.covers)
+        own: set[tuple[str, int]] = set()
+        done = merged(done)
+        for start, end in windows(done, len(data), MARGIN):
+            self.bytes += end - start
+            for match in self._matches(data, start, end, shapes=self.shapes, loose=loose):
+                if within(done, match.start, match.start + match.length):
+                    continue  # the member's own search found it
+                own.add((match.kind, match.start))
+                if (match.kind, match.start) not in inner:
+                    self.findings.add(Finding(where.file, where.member, match.start, match.kind))
+        return own | inner, done
 
-    def _matches(self, data: Blob, *, shapes: bool, loose: bool = True) -> Iterator[Match]:
-        values = list(find_values(data, self.secrets)) if self.secrets else []
+    def _matches(
+        self, data: Blob, start: int, end: int, *, shapes: bool, loose: bool
+    ) -> Iterator[Match]:
+        values = list(self.values.find(data, start, end)) if self.values else []
         yield from values
         if not shapes:
             return
         # A known value that also looks like a token is reported once, by its name.
         spans = [(m.start, m.start + m.length) for m in values]
-        for match in find_token_shapes(data, loose=loose):
-            end = match.start + match.length
-            if not any(s <= match.start and end <= e for s, e in spans):
+        for match in find_token_shapes(data, loose=loose, start=start, end=end):
+            stop = match.start + match.length
+            if not any(s <= match.start and stop <= e for s, e in spans):
                 yield match
 
     def _children(
@@ -280,18 +285,20 @@ class _Scanner:
         if kind == "compressed":  # a stream layer, not an archive level: not counted
             stream = self.extract.decompress(data, 0, where, strict=True)
             if stream is not None:
+                out, consumed, whole = stream
                 name = decompressed_name(where.member or where.file)
-                yield _Child(name, stream[0], None, False, level=0)
+                yield _Child(name, out, None, False, 0, (0, consumed) if whole else None)
             return
         if depth >= self.max_depth:
             if kind:
-                self.skip(where, f"nested deeper than {self.max_depth} levels: raw bytes only")
+                reason = f"nested deeper than {self.max_depth} levels: raw bytes only"
+                self.unreadable(where, reason)
             return
         if kind == "zip":
             yield from self._zip_members(data, where)
         elif kind == "tar":
             yield from self._tar_members(data, 0, where, "", [0])
-        else:
+        elif where.member is None or data[:4].startswith(_CARRIERS):
             yield from self._carve(data, where)
 
     # --- containers ---------------------------------------------------------------------
@@ -301,19 +308,28 @@ class _Scanner:
             archive = zipfile.ZipFile(BlobReader(data))
             infos = archive.infolist()
         except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError) as exc:
-            self.skip(where, f"unreadable zip archive ({type(exc).__name__}): raw bytes only")
+            self.unreadable(where, f"unreadable zip archive ({type(exc).__name__}): raw bytes only")
             return
         for info in infos:
             if info.is_dir():
                 continue
             name = self.safe(info.filename)
             if info.flag_bits & 0x1:
-                self.skip(where.child(name), "encrypted zip member")
+                self.unreadable(where.child(name), "encrypted zip member")
                 continue
             stored = info.compress_type == zipfile.ZIP_STORED
-            blob = self.extract.read_capped(lambda i=info: archive.open(i), stored, where, name)
-            if blob is not None:
-                yield _Child(name, blob, zip_data_offset(data, info))
+            at = zip_data_offset(data, info)
+            if stored and at is not None and at + info.file_size <= len(data):
+                # in place, like a tar member (a .conda's parts): no copy through zipfile
+                blob = self.extract.slice(data, at, info.file_size, where.child(name))
+                yield _Child(name, blob, at, covers=(at, at + len(blob)))
+                continue
+            read = self.extract.read_capped(lambda i=info: archive.open(i), stored, where, name)
+            if read is None:
+                continue
+            blob, whole = read
+            covers = (at, at + info.compress_size) if whole and at is not None else None
+            yield _Child(name, blob, at if stored else None, covers=covers)
 
     def _tar_members(
         self, data: Blob, start: int, where: _Where, prefix: str, end: list[int]
@@ -331,7 +347,8 @@ class _Scanner:
             archive = tarfile.open(fileobj=reader, mode="r:")  # noqa: SIM115
         except (tarfile.TarError, OSError, EOFError, ValueError) as exc:
             if not prefix:  # a whole blob that looked like a tar: worth saying
-                self.skip(label, f"unreadable tar archive ({type(exc).__name__}): raw bytes only")
+                why = f"unreadable tar archive ({type(exc).__name__}): raw bytes only"
+                self.unreadable(label, why)
             return
         count = 0
         try:
@@ -342,9 +359,11 @@ class _Scanner:
                 count += 1
                 name = prefix + self.safe(info.name)
                 blob = self.extract.slice(data, info.offset_data, info.size, where.child(name))
-                yield _Child(name, blob, info.offset_data)
+                at = info.offset_data
+                yield _Child(name, blob, at, covers=(at, at + len(blob)))
         except (tarfile.TarError, OSError, EOFError, ValueError) as exc:
-            self.skip(label, f"tar archive unreadable after {count} members ({type(exc).__name__})")
+            reason = f"tar archive unreadable after {count} members ({type(exc).__name__})"
+            self.unreadable(label, reason)
         end[0] = max(end[0], archive.offset)
 
     def _carve(self, data: Blob, where: _Where) -> Iterator[_Child]:
@@ -353,27 +372,28 @@ class _Scanner:
         Every candidate offset is tried; a tar or stream that opens covers its bytes, so
         the tar headers of its own members are not tried again.
         """
-        end, tries = 0, 0
-        for found in CARVE.finditer(data):
-            magic = found.group()
-            offset = found.start() - 257 if magic == b"ustar" else found.start()
-            if offset < end or offset <= 0:  # offset 0 was sniffed as a whole already
+        reach, tries = [0], 0  # reach[0]: where what was opened so far ends
+        for offset, magic in carve_candidates(data, lambda: reach[0]):
+            offset = offset - 257 if magic == b"ustar" else offset
+            if offset < reach[0] or offset <= 0:  # offset 0 was sniffed as a whole already
                 continue
             if magic == b"ustar" and not tar_header_ok(data, offset):
                 continue
             tries += 1
             if tries > MAX_CARVE_TRIES:
-                self.skip(where, f"more than {MAX_CARVE_TRIES} embedded archive candidates")
+                reason = f"more than {MAX_CARVE_TRIES} embedded archive candidates"
+                self.unreadable(where, reason)
                 return
             if magic == b"ustar":
                 extent = [offset]
                 yield from self._tar_members(data, offset, where, f"payload@{offset}.tar/", extent)
-                end = extent[0]
+                reach[0] = extent[0]
                 continue
             stream = self.extract.decompress(data, offset, where, strict=False)
             if stream is None:
                 continue
-            out, consumed = stream
-            end = offset + consumed
+            out, consumed, whole = stream
+            reach[0] = offset + consumed
             name = f"payload@{offset}.tar" if sniff(out) == "tar" else f"payload@{offset}"
-            yield _Child(name, out, may_decompress=False)
+            covers = (offset, reach[0]) if whole else None
+            yield _Child(name, out, may_decompress=False, covers=covers)

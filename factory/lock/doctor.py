@@ -8,14 +8,24 @@ organization's channels cannot provide what the request needs.
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass, field
 from typing import Any
 
 from factory.formats.lock_file import Locked
+from factory.lock import rattler_calls
 from factory.lock.lockfile import add_pip_as_python_dependency, channel_priority, platform_inputs
 from factory.lock.repodata import Fetcher
-from factory.lock.solve import Sources, _explain, _solve, needs_pip, to_locked
+from factory.lock.solve import (
+    Progress,
+    Sources,
+    _explain,
+    _quiet,
+    _solve,
+    needs_pip,
+    record_count,
+    to_locked,
+)
+from factory.lock.specs import check_specs, parse
 from factory.platforms import Platform
 from factory.profiles.load import LoadedProfile
 
@@ -64,12 +74,17 @@ def diagnose(
     fetcher: Fetcher,
     references: list[str],
     virtual_overrides: dict[str, str] | None = None,
+    progress: Progress | None = None,
 ) -> list[Diagnosis]:
+    """One Diagnosis per platform. A spec the solver cannot read is a ProfileInvalid
+    before anything is fetched; `progress` hears one line per fetch and per solve."""
     from factory.profiles import channels as ch
 
+    check_specs(loaded)
     profile = loaded.profile
-    org = Sources(fetcher, ch.build_channels(profile))
-    ref = Sources(fetcher, list(references)) if references else None
+    say = progress or _quiet
+    org = Sources(fetcher, ch.build_channels(profile), say)
+    ref = Sources(fetcher, list(references), say) if references else None
     try:
         return [_diagnose(profile, p, org, ref, virtual_overrides) for p in platforms]
     finally:
@@ -88,19 +103,34 @@ def _diagnose(
     entry = platform_inputs(profile, platform, virtual_overrides)
     sparse = org.sparse(platform)
     priority = channel_priority(profile)
+    add_pip = add_pip_as_python_dependency(profile)
+    org.progress(f"solving {platform.value} ({record_count(sparse):,} records)")
     try:
-        records = asyncio.run(_solve(entry.specs, sparse, entry.virtual_packages, priority))
-        if add_pip_as_python_dependency(profile) and needs_pip(records):
-            # what `lock` solves too: pip, as conda adds it to python (solve.needs_pip)
-            entry = entry.model_copy(update={"specs": [*entry.specs, "pip"]})
-            records = asyncio.run(_solve(entry.specs, sparse, entry.virtual_packages, priority))
+        # as `lock` solves: pip added to python as conda adds it (solve._solve)
+        records = rattler_calls.run(
+            _solve(entry.specs, sparse, entry.virtual_packages, priority, add_pip=add_pip)
+        )
     except Exception as exc:  # rattler's SolverError: explained below
         result = Diagnosis(platform.value, ok=False, explanation=_explain(exc))
-        result.unmatched = _unmatched(entry.specs, sparse)
+        specs = entry.specs
+        if add_pip and _pip_is_the_trouble(entry, sparse, priority):
+            specs = [*specs, "pip"]
+            entry = entry.model_copy(update={"specs": specs})
+        result.unmatched = _unmatched(specs, sparse)
         if ref is not None:
-            _compare_with_reference(result, entry, sparse, ref.sparse(platform))
+            _compare_with_reference(result, entry, sparse, ref.sparse(platform), add_pip)
         return result
     return Diagnosis(platform.value, ok=True, packages=len(records))
+
+
+def _pip_is_the_trouble(entry: Any, sparse: list[Any], priority: str) -> bool:
+    """Whether the specs solve without conda's pip-for-python but need pip: then pip is
+    one of the specs to explain."""
+    try:
+        records = rattler_calls.run(_solve(entry.specs, sparse, entry.virtual_packages, priority))
+    except Exception:  # does not solve either way: pip is not the (only) trouble
+        return False
+    return needs_pip(records)
 
 
 def _unmatched(specs: list[str], sparse: list[Any]) -> list[Unmatched]:
@@ -109,8 +139,10 @@ def _unmatched(specs: list[str], sparse: list[Any]) -> list[Unmatched]:
 
     out = []
     for text in specs:
-        spec = rattler.MatchSpec(text)
+        spec = parse(text)  # check_specs has read every spec already
         name = spec.name
+        if name is None:
+            continue  # a spec without a name (`*`) has candidates if anything does
         records = [r for s in sparse for r in s.load_records(rattler.PackageName(name.normalized))]
         if any(spec.matches(r) for r in records):
             continue
@@ -120,21 +152,30 @@ def _unmatched(specs: list[str], sparse: list[Any]) -> list[Unmatched]:
 
 
 def _compare_with_reference(
-    result: Diagnosis, entry: Any, org_sparse: list[Any], ref_sparse: list[Any]
+    result: Diagnosis, entry: Any, org_sparse: list[Any], ref_sparse: list[Any], add_pip: bool
 ) -> None:
     import rattler
 
     combined = org_sparse + ref_sparse
     try:
-        first = asyncio.run(_solve(entry.specs, combined, entry.virtual_packages, "disabled"))
+        first = rattler_calls.run(
+            _solve(entry.specs, combined, entry.virtual_packages, "disabled", add_pip=add_pip)
+        )
         # second pass: prefer the organization's newest record of every package involved
         preferred = []
         for record in first:
             own = [r for s in org_sparse for r in s.load_records(record.name)]
             if own:
                 preferred.append(max(own, key=lambda r: (r.version, r.build_number)))
-        records = asyncio.run(
-            _solve(entry.specs, combined, entry.virtual_packages, "disabled", locked=preferred)
+        records = rattler_calls.run(
+            _solve(
+                entry.specs,
+                combined,
+                entry.virtual_packages,
+                "disabled",
+                locked=preferred,
+                add_pip=add_pip,
+            )
         )
     except Exception as exc:
         result.reference_error = _explain(exc)

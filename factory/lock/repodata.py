@@ -17,7 +17,7 @@ import ssl
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import unquote, urlparse
@@ -28,6 +28,21 @@ from factory.output.atomic import write_bytes_atomic
 CACHE_ENV = "INSTALLER_FACTORY_CACHE_DIR"
 DEFAULT_MAX_AGE = 15 * 60  # seconds an entry is trusted without asking the server
 TIMEOUT = 60
+CHUNK = 1 << 20  # bytes read at a time: a conda-forge subdir is hundreds of megabytes
+
+Progress = Callable[[str], None]
+
+
+def _quiet(message: str) -> None:
+    """No progress wanted."""
+
+
+def size_text(size: int) -> str:
+    """1.2 MB, as progress lines show sizes."""
+    for unit, scale in (("GB", 1e9), ("MB", 1e6), ("kB", 1e3)):
+        if size >= scale:
+            return f"{size / scale:.1f} {unit}"
+    return f"{size} B"
 
 
 def default_cache_dir() -> Path:
@@ -49,23 +64,39 @@ class Fetcher:
     requests: int = 0  # HTTP requests made (for reports and tests)
     downloaded: int = 0  # of those, how many transferred a repodata body
 
-    def repodata(self, base_url: str, subdir: str) -> Path | None:
+    def repodata(
+        self, base_url: str, subdir: str, *, progress: Progress | None = None
+    ) -> Path | None:
         """The path of `base_url/subdir/repodata.json`, or None when the channel has no
-        such subdir (404), which conda also accepts."""
+        such subdir (404), which conda also accepts. `progress` hears one line for what
+        was read or fetched, with its size; base_url is clean, so no token is in it."""
+        say = progress or _quiet
         if base_url.startswith("file://"):
             path = Path(unquote(urlparse(base_url).path)) / subdir / "repodata.json"
-            return path if path.is_file() else None
+            if not path.is_file():
+                return None
+            say(f"reading {subdir} from {base_url} ({size_text(path.stat().st_size)})")
+            return path
         entry = self.cache_dir / "repodata" / _key(f"{base_url}/{subdir}")
         data, meta = entry / "repodata.json", entry / "meta.json"
         cached = _read_meta(meta)
         if cached and not cached.get("missing") and not data.is_file():
             cached = None
         if cached and not self.refresh and time.time() - cached.get("checked", 0) < self.max_age:
-            return None if cached.get("missing") else data
-        return self._download(base_url, subdir, data, meta, cached)
+            if cached.get("missing"):
+                return None
+            say(f"using cached {subdir} of {base_url} ({size_text(data.stat().st_size)})")
+            return data
+        return self._download(base_url, subdir, data, meta, cached, say)
 
     def _download(
-        self, base_url: str, subdir: str, data: Path, meta: Path, cached: dict | None
+        self,
+        base_url: str,
+        subdir: str,
+        data: Path,
+        meta: Path,
+        cached: dict | None,
+        say: Progress,
     ) -> Path | None:
         shown = f"{base_url}/{subdir}/repodata.json"
         request = urllib.request.Request(self._authenticated(base_url) + f"/{subdir}/repodata.json")
@@ -79,11 +110,15 @@ class Fetcher:
         self.requests += 1
         try:
             with urllib.request.urlopen(request, timeout=TIMEOUT, context=self._ssl()) as reply:
-                body = reply.read()
+                length = reply.headers.get("Content-Length", "")
+                shown_size = f" ({size_text(int(length))})" if length.isdigit() else ""
+                say(f"fetching {subdir} from {base_url}{shown_size}")
+                body = _read_all(reply)
                 headers = reply.headers
         except urllib.error.HTTPError as exc:
             if exc.code == 304 and cached:
                 _write_meta(meta, {**cached, "checked": time.time()})
+                say(f"{subdir} of {base_url} unchanged ({size_text(data.stat().st_size)} cached)")
                 return data
             if exc.code == 404:
                 data.parent.mkdir(parents=True, exist_ok=True)
@@ -93,10 +128,8 @@ class Fetcher:
         except (urllib.error.URLError, OSError) as exc:
             reason = getattr(exc, "reason", None) or exc
             raise InputError(f"cannot fetch {shown}: {reason}") from None
-        try:
-            json.loads(body)
-        except ValueError:
-            raise InputError(f"{shown}: not valid JSON") from None
+        if not _looks_like_json_object(body):
+            raise InputError(f"{shown}: not valid JSON")
         self.downloaded += 1
         write_bytes_atomic(data, body)
         _write_meta(
@@ -109,6 +142,11 @@ class Fetcher:
             },
         )
         return data
+
+    def forget(self, base_url: str, subdir: str) -> None:
+        """Drop a cached entry the solver could not read: the next run downloads it again."""
+        entry = self.cache_dir / "repodata" / _key(f"{base_url}/{subdir}")
+        (entry / "meta.json").unlink(missing_ok=True)
 
     def _authenticated(self, base_url: str) -> str:
         """conda's form: the token goes right after the prefix it was issued for."""
@@ -123,6 +161,22 @@ class Fetcher:
         if self.ca_bundle:
             context.load_verify_locations(cadata=self.ca_bundle.decode("ascii"))
         return context
+
+
+def _read_all(reply: object) -> bytes:
+    """The body, read in chunks into one buffer (no second copy of a large file)."""
+    buffer = bytearray()
+    while chunk := reply.read(CHUNK):  # type: ignore[attr-defined]
+        buffer += chunk
+    return bytes(buffer)
+
+
+def _looks_like_json_object(body: bytes) -> bool:
+    """A cheap check that the body is a JSON object: rattler parses it fully, lazily, and
+    reports a broken one itself; parsing a conda-forge subdir here too would take seconds
+    and gigabytes (issue 12, item 20)."""
+    text = body.strip()
+    return text.startswith(b"{") and text.endswith(b"}")
 
 
 def _key(url: str) -> str:

@@ -1,30 +1,63 @@
 """CycloneDX 1.5 JSON software bills of materials from a lock, one per platform.
 
 Deterministic like everything else: no timestamp, and the serial number is a UUID5 of
-the content, so the same lock gives the same bytes.
+the content, so the same lock gives the same bytes. The SBOM describes what installed
+machines have: channels are the installed ones (`channels_remap` dest, never the build
+machine's own path or mirror), and a licence that is an SPDX identifier is written as one
+(`license.id`, which scanners match), anything else by name.
 """
 
 from __future__ import annotations
 
+import functools
 import json
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
 from factory.formats.jsontext import json_text
 from factory.formats.lock_file import Locked
+from factory.profiles.channels import normalize
+from factory.profiles.model import Profile
 from factory.version import __version__
 
 SPEC_VERSION = "1.5"
 _NAMESPACE = uuid.UUID("6f1c3c1e-3a56-5c59-9a8e-1e7a7f0c9b21")  # installer-factory SBOMs
 
 
-def purl(record: Locked) -> str:
+def installed_channels(profile: Profile) -> dict[str, str]:
+    """Build channel URL (normalized) -> the URL installed machines use for it."""
+    return {normalize(r.src): r.dest.rstrip("/") for r in profile.channels_remap}
+
+
+@functools.cache
+def spdx_ids() -> dict[str, str]:
+    """SPDX identifiers by their lower case (SPDX matches case-insensitively)."""
+    text = (Path(__file__).with_name("spdx_ids.txt")).read_text(encoding="utf-8")
+    ids = [line for line in text.splitlines() if line and not line.startswith("#")]
+    return {i.lower(): i for i in ids}
+
+
+def license_entry(value: str) -> dict[str, Any]:
+    spdx = spdx_ids().get(value.strip().lower())
+    return {"license": {"id": spdx}} if spdx else {"license": {"name": value}}
+
+
+def _channel(record: Locked, channels: Mapping[str, str]) -> str | None:
+    """The channel installed machines know this record by; None for a build-local
+    channel (file://) with no remap: its path means nothing off the build machine."""
+    channel = channels.get(normalize(record.channel), record.channel)
+    return None if channel.startswith("file:") else channel
+
+
+def purl(record: Locked, channels: Mapping[str, str] | None = None) -> str:
     """Package URL for a conda package (purl-spec `conda` type)."""
+    channel = _channel(record, channels or {})
     qualifiers = [
         ("build", record.build),
-        ("channel", record.channel),
+        *([("channel", channel)] if channel else []),
         ("subdir", record.subdir),
         ("type", "conda" if record.file.endswith(".conda") else "tar.bz2"),
     ]
@@ -32,20 +65,33 @@ def purl(record: Locked) -> str:
     return f"pkg:conda/{quote(record.name)}@{quote(record.version)}?{query}"
 
 
-def cyclonedx(name: str, version: str, platform: str, records: Sequence[Locked]) -> dict[str, Any]:
+def cyclonedx(
+    name: str,
+    version: str,
+    platform: str,
+    records: Sequence[Locked],
+    channels: Mapping[str, str] | None = None,
+) -> dict[str, Any]:
+    """The SBOM of one platform. `channels`: installed_channels(profile), so that purls and
+    download URLs name the channels installed machines use."""
+    mapping = channels or {}
     components = []
     for record in sorted(records):
+        ref = purl(record, mapping)
         component: dict[str, Any] = {
             "type": "library",
-            "bom-ref": purl(record),
+            "bom-ref": ref,
             "name": record.name,
             "version": record.version,
-            "purl": purl(record),
+            "purl": ref,
             "hashes": [h for h in _hashes(record) if h["content"]],
-            "externalReferences": [{"type": "distribution", "url": record.url}],
         }
+        channel = _channel(record, mapping)
+        if channel:
+            url = f"{channel}/{record.subdir}/{record.file}"
+            component["externalReferences"] = [{"type": "distribution", "url": url}]
         if record.license:
-            component["licenses"] = [{"license": {"name": record.license}}]
+            component["licenses"] = [license_entry(record.license)]
         components.append(component)
     bom: dict[str, Any] = {
         "bomFormat": "CycloneDX",
@@ -82,5 +128,11 @@ def _hashes(record: Locked) -> list[dict[str, str]]:
     return [{"alg": "SHA-256", "content": record.sha256}, {"alg": "MD5", "content": record.md5}]
 
 
-def sbom_text(name: str, version: str, platform: str, records: Sequence[Locked]) -> str:
-    return json_text(cyclonedx(name, version, platform, records))
+def sbom_text(
+    name: str,
+    version: str,
+    platform: str,
+    records: Sequence[Locked],
+    channels: Mapping[str, str] | None = None,
+) -> str:
+    return json_text(cyclonedx(name, version, platform, records, channels))

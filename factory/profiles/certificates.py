@@ -94,6 +94,17 @@ def read_certificate_file(name: str, path: Path) -> CertCheck:
     return check_certificate_file(name, data)
 
 
+def duplicates(certificates: list[Certificate]) -> list[tuple[Certificate, str]]:
+    """Each certificate already seen earlier in the list, with the name it came with first."""
+    seen: dict[str, str] = {}
+    out: list[tuple[Certificate, str]] = []
+    for cert in certificates:
+        if cert.sha256 in seen:
+            out.append((cert, seen[cert.sha256]))
+        seen.setdefault(cert.sha256, cert.name)
+    return out
+
+
 def bundle(certificates: list[Certificate]) -> tuple[bytes, list[str]]:
     """One PEM bundle in the given order, duplicates dropped (and reported)."""
     seen: dict[str, str] = {}

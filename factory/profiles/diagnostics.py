@@ -37,6 +37,9 @@ _PATTERN_HINTS = {
     "digit or `_` (constructor's rule for installer names)",
     "version": "must be letters, digits, `.`, `_` or `-`, starting and ending with a letter, "
     "digit or `_` (constructor's rule; no `+` or spaces)",
+    "env": "has characters that are not allowed in the name of an environment variable "
+    "(letters, digits and _, not starting with a digit), e.g. ACME_REPO_TOKEN; the token "
+    "itself goes in that variable",
 }
 
 
@@ -76,7 +79,22 @@ def problems_from_validation(
             message = _message(item, path)
             location = layered.location(path)
         problems.append(Problem(location, format_path(path), message))
-    return problems
+    return _one_per_union(problems)
+
+
+def _one_per_union(problems: list[Problem]) -> list[Problem]:
+    """A value no member of a union (`bool | {linux: ..}`) accepts fails once per member, at
+    the same key: one line, naming each form it could take."""
+    merged: dict[tuple[Any, str], list[str]] = {}
+    for problem in problems:
+        said = merged.setdefault((problem.location, problem.path), [])
+        if problem.message not in said:
+            said.append(problem.message)
+    out = []
+    for (location, path), said in merged.items():
+        said.sort(key=lambda m: m != _FRIENDLY["bool_type"])  # the simple form first
+        out.append(Problem(location, path, "; or ".join(said)))
+    return out
 
 
 def data_path(loc: tuple[Any, ...], data: Any) -> tuple[Path_, bool]:
@@ -116,6 +134,8 @@ def _clean(msg: str) -> str:
 
 def _message(item: dict[str, Any], path: Path_) -> str:
     kind = item["type"]
+    if kind == "literal_error" and path[:1] == ("installer_types",) and len(path) == 3:
+        return _installer_type(item, str(path[1]))
     if kind == "string_pattern_mismatch" and path and path[-1] in _PATTERN_HINTS:
         return _PATTERN_HINTS[str(path[-1])]
     if kind in _FRIENDLY:
@@ -124,6 +144,14 @@ def _message(item: dict[str, Any], path: Path_) -> str:
         pattern = item.get("ctx", {}).get("pattern", "")
         return f"has characters that are not allowed here (pattern {pattern})"
     return _clean(item["msg"])
+
+
+def _installer_type(item: dict[str, Any], os_name: str) -> str:
+    """`osx: [exe]`: say what this OS can build, not pydantic's 'Input should be ...'."""
+    allowed = re.findall(r"'([^']*)'", item.get("ctx", {}).get("expected", ""))
+    value = item.get("input")
+    what = f"`{value}` installers" if isinstance(value, str) else "this"
+    return f"{what} cannot be built for {os_name}; {os_name} builds {' or '.join(allowed)}"
 
 
 def _suggest(model: type[BaseModel], path: Path_) -> str:

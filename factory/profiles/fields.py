@@ -69,6 +69,14 @@ def _channel(value: str) -> str:
 def _relpath(value: str) -> str:
     if not value.strip():
         raise ValueError("must be a file path")
+    if "-----BEGIN " in value:
+        # the file's content pasted in place of its name
+        raise ValueError(
+            "holds PEM text, not a file name: save it to a file and give the path of "
+            "that .pem file (relative to this profile, or absolute)"
+        )
+    if "\n" in value.strip():
+        raise ValueError("must be one file path, not the file's content")
     return _text(value)
 
 

@@ -15,6 +15,7 @@ from factory.profiles.finding import Finding
 from factory.profiles.model import Profile
 from factory.profiles.scope import install_scope
 from factory.profiles.sources import ProfileSources
+from factory.profiles.token_carriers import carrier_findings
 
 
 def installed_tokens(profile: Profile, sources: ProfileSources) -> Iterator[Finding]:
@@ -78,6 +79,12 @@ def token_urls_apart(profile: Profile, sources: ProfileSources) -> Iterator[Find
                 )
                 break
         seen.append((name, token.url))
+
+
+def tokens_carried(profile: Profile, sources: ProfileSources) -> Iterator[Finding]:
+    """Each installed token rides on a .condarc value every user's conda reads
+    (factory/profiles/token_carriers.py)."""
+    yield from carrier_findings(profile)
 
 
 def _all_users(profile: Profile) -> list[Platform]:
@@ -174,7 +181,7 @@ def deploy_kit(profile: Profile, sources: ProfileSources) -> Iterator[Finding]:
         if win is None:
             yield Finding(("deploy",), "needs `windows` (prefix, install_type) for win-64")
         else:
-            if install.check_path_spaces and " " in win.prefix:
+            if install.checks_path_spaces(OS.win) and " " in win.prefix:
                 yield Finding(
                     ("deploy", "windows", "prefix"),
                     "contains a space, which the installer refuses while "
@@ -199,7 +206,11 @@ def deploy_kit(profile: Profile, sources: ProfileSources) -> Iterator[Finding]:
     if "sh" in types and any(p.os is not OS.win for p in profile.platforms):
         if deploy.unix is None:
             yield Finding(("deploy",), "needs `unix` (prefix) for the .sh installers")
-        elif install.check_path_spaces and " " in deploy.unix.prefix:
+        elif " " in deploy.unix.prefix and any(
+            install.checks_path_spaces(p.os)
+            for p in profile.platforms
+            if p.os is not OS.win and "sh" in profile.installer_types.for_os(p.os)
+        ):
             yield Finding(
                 ("deploy", "unix", "prefix"),
                 "contains a space, which the installer refuses while "

@@ -68,7 +68,10 @@ def find_profile(ref: str, *, relative_to: Path | None, search_paths: Iterable[P
     base_dir = relative_to.parent if relative_to else Path.cwd()
     if looks_like_path:
         candidate = Path(ref).expanduser()
-        return candidate if candidate.is_absolute() else base_dir / candidate
+        candidate = candidate if candidate.is_absolute() else base_dir / candidate
+        if relative_to and candidate.is_dir():
+            raise InputError(_directory_named(ref, candidate))
+        return candidate
     dirs = [base_dir, *search_paths] if relative_to else [*search_paths]
     for directory in dirs:
         for suffix in PROFILE_SUFFIXES:
@@ -77,8 +80,19 @@ def find_profile(ref: str, *, relative_to: Path | None, search_paths: Iterable[P
                 return candidate
     if not relative_to and Path(ref).exists():
         return Path(ref)
+    if relative_to and (base_dir / ref).is_dir():
+        raise InputError(_directory_named(ref, base_dir / ref))
     where = ", ".join(display_path(d) for d in dirs) or "no search paths configured"
     raise InputError(f"profile {ref!r} not found (looked in: {where})")
+
+
+def _directory_named(ref: str, directory: Path) -> str:
+    """`extends: org/`: say which profile files the folder holds."""
+    inside = sorted(p.name for p in directory.iterdir() if p.name.endswith(PROFILE_SUFFIXES))
+    folder = ref.rstrip("/\\")
+    example = f"{folder}/{inside[0]}" if inside else f"{folder}/<profile>.yaml"
+    holds = f" (it holds {', '.join(inside)})" if inside else ""
+    return f"{ref}: is a directory; name one profile file in it, e.g. {example}{holds}"
 
 
 def load_layered(file: Path, *, search_paths: Iterable[Path] = ()) -> Layered:

@@ -18,12 +18,12 @@ from typing import Any
 from pydantic import ValidationError
 
 from factory.errors import Problem, ProfileInvalid
-from factory.leaks.shapes import looks_like_token
 from factory.profiles.diagnostics import data_path, format_path, problems_from_validation
 from factory.profiles.finding import Finding
 from factory.profiles.layering import Layered, load_layered
 from factory.profiles.model import Profile
 from factory.profiles.rules import check
+from factory.profiles.secret_values import secret_problem
 from factory.profiles.sources import ProfileSources, read_sources
 from factory.profiles.yamlfile import Path_
 
@@ -82,8 +82,8 @@ def load_profile(file: Path, *, search_paths: Iterable[Path] = ()) -> LoadedProf
 def literal_tokens(
     layered: Layered, what: str = "a profile", keep: str = "in the build's environment"
 ) -> Iterator[Problem]:
-    """A committed file names where a token comes from, never the token. The value itself
-    is never repeated in the message."""
+    """A committed file names where a token comes from, never the token (secret_values.py
+    says what counts). The value itself is never repeated in the message."""
 
     def walk(node: Any, path: Path_) -> Iterator[Problem]:
         if isinstance(node, dict):
@@ -92,13 +92,8 @@ def literal_tokens(
         elif isinstance(node, list):
             for index, value in enumerate(node):
                 yield from walk(value, (*path, index))
-        elif isinstance(node, str) and (kind := looks_like_token(node)):
-            yield Problem(
-                layered.location(path),
-                format_path(path),
-                f"looks like a secret ({kind}); {what} must not contain tokens or "
-                f"passwords: keep them {keep}",
-            )
+        elif isinstance(node, str) and (message := secret_problem(path, node, what, keep)):
+            yield Problem(layered.location(path), format_path(path), message)
 
     yield from walk(layered.data, ())
 

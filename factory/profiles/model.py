@@ -228,6 +228,14 @@ class PkgDomains(StrictModel):
     enable_localSystem: bool = False
 
 
+class PathSpacesPerOs(StrictModel):
+    """`check_path_spaces` per OS: e.g. false on Windows only, for C:\\Program Files\\..."""
+
+    linux: bool = True
+    osx: bool = True
+    win: bool = True
+
+
 ScopeValue = Literal["user", "all_users"]
 
 
@@ -274,7 +282,11 @@ class Install(StrictModel):
     register_python: bool = True
     register_python_default: bool | None = None
     register_envs: bool = True
-    check_path_spaces: bool = True
+    check_path_spaces: bool | PathSpacesPerOs = Field(
+        True,
+        description="Refuse install folders with spaces: true/false for every OS, or per OS "
+        "({linux: .., osx: .., win: ..}; an OS left out keeps true).",
+    )
     batch_mode: bool = False
     uninstall_with_conda_exe: bool | None = None
     transmute_file_type: Literal[".conda"] | None = None
@@ -289,6 +301,11 @@ class Install(StrictModel):
     build_outputs: list[Literal["hash", "info.json", "licenses", "lockfile", "pkgs_list"]] = Field(
         default_factory=list
     )
+
+    def checks_path_spaces(self, os: OS) -> bool:
+        """check_path_spaces as constructor gets it for one OS."""
+        value = self.check_path_spaces
+        return value if isinstance(value, bool) else bool(getattr(value, os.value))
 
 
 CA_ENV_VARS = (
@@ -314,7 +331,8 @@ class Trust(StrictModel):
 
 # Characters a token may hold when it is installed: conda puts it into URL paths
 # (`/t/<token>/`), and these need no escaping there, in sh or in cmd.exe.
-INSTALLED_TOKEN_PATTERN = r"^[A-Za-z0-9._~-]{8,1000}$"
+# conda reads a URL's token as /t/[a-zA-Z0-9-]* (split_anaconda_token, conda/common/url.py)
+INSTALLED_TOKEN_PATTERN = r"^[A-Za-z0-9-]{8,1000}$"
 
 
 class TokenDeploy(StrictModel):
@@ -495,6 +513,12 @@ class Profile(StrictModel):
         description="Solve from src, but installed machines record and use dest.",
     )
     condarc: Condarc = Field(default_factory=Condarc)
+    allow_insecure_http: StrictBool = Field(
+        False,
+        description="Accept http:// where installed machines or tokens use a URL "
+        "(channels_remap dest, condarc channels and channel_alias, auth.psm.url, "
+        "tokens.*.url); validate warns at each. Tokens and logins then travel in plain text.",
+    )
     ca_certs: dict[GroupName, FilePath] = Field(
         default_factory=dict,
         description="PEM root certificates by name, bundled into the installation.",

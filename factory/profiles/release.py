@@ -16,12 +16,20 @@ from factory.output.atomic import write_bytes_atomic
 from factory.profiles.fields import MONTH_PATTERN
 
 
+class StampRefused(InputError):
+    """A month that is not one, or a stamp that would move the release backwards: refused
+    as a usage error (exit 2), the file left as it was."""
+
+    exit_code = 2
+
+
 @dataclass
 class Stamped:
     file: Path
     month: str
     rebuild: str
     series: str
+    previous: str = ""  # the release name before the stamp, "" when it had no month
 
     @property
     def name(self) -> str:
@@ -37,7 +45,9 @@ def next_letter(current: str) -> str:
 
 
 def stamp(file: Path, *, month: str | None, rebuild: bool, today: dt.date | None = None) -> Stamped:
-    """Set release.month (default: this month, which clears the letter) or bump the letter."""
+    """Set release.month (default: this month, which clears the letter) or, with rebuild,
+    bump the letter of the month in the file; `month` then only confirms which month is
+    rebuilt and must be that one. Never moves a release backwards."""
     from ruamel.yaml import YAML
 
     from factory.profiles.yamlfile import load_yaml_file
@@ -47,25 +57,52 @@ def stamp(file: Path, *, month: str | None, rebuild: bool, today: dt.date | None
     yaml.preserve_quotes = True
     data = yaml.load(file.read_text(encoding="utf-8"))
     release = data.get("release") if hasattr(data, "get") else None
+    shown = display_path(file)
     if not hasattr(release, "get") or not release.get("series"):
         raise InputError(
-            f"{display_path(file)}: has no release.series to stamp; add "
+            f"{shown}: has no release.series to stamp; add "
             "`release: {series: NAME, month: YYYY-MM}` first"
         )
     if month is not None and not re.fullmatch(MONTH_PATTERN, month):
-        raise InputError(f"--month {month!r}: expected YYYY-MM, e.g. 2026-11")
+        raise StampRefused(f"--month {month!r}: expected YYYY-MM, e.g. 2026-11")
+    series = str(release["series"])
+    old_month = str(release.get("month") or "")
+    old_letter = str(release.get("rebuild") or "")
+    known = re.fullmatch(MONTH_PATTERN, old_month) is not None
+    previous = f"{series}_{old_month.replace('-', '')}{old_letter}" if known else ""
     if rebuild:
-        release["rebuild"] = next_letter(str(release.get("rebuild") or ""))
-        if month is not None:
-            release["month"] = month
+        if not known:
+            raise InputError(
+                f"{shown}: release.month is missing or not YYYY-MM, so there is no release "
+                "to rebuild; stamp a month first (--month YYYY-MM without --rebuild)"
+            )
+        if month is not None and month != old_month:
+            raise StampRefused(
+                f"--month {month} --rebuild: {shown} is the {old_month} release ({previous}); "
+                "--rebuild makes the next rebuild of the month in the file, and --month only "
+                f"confirms which: give --month {old_month}, or drop --rebuild to start "
+                f"{month}'s release"
+            )
+        release["rebuild"] = next_letter(old_letter)
     else:
-        release["month"] = month or (today or dt.date.today()).strftime("%Y-%m")
+        new_month = month or (today or dt.date.today()).strftime("%Y-%m")
+        if known and (new_month, "") < (old_month, old_letter):
+            given = f"--month {month}" if month else f"this month ({new_month}, the default)"
+            why = (
+                f"would drop rebuild letter {old_letter!r} and go back to {series}_"
+                f"{new_month.replace('-', '')}"
+                if new_month == old_month
+                else f"is before {old_month}"
+            )
+            raise StampRefused(
+                f"{shown}: the release is {previous}; {given} {why}: a stamp never moves a "
+                "release backwards (use --rebuild for the next letter)"
+            )
+        release["month"] = new_month
         if "rebuild" in release:
             release["rebuild"] = ""
     text = io.StringIO()
     yaml.dump(data, text)
     # the profile keeps its permissions; only its release lines change
     write_bytes_atomic(file, text.getvalue().encode("utf-8"), mode=file.stat().st_mode & 0o777)
-    return Stamped(
-        file, str(release["month"]), str(release.get("rebuild") or ""), str(release["series"])
-    )
+    return Stamped(file, str(release["month"]), str(release.get("rebuild") or ""), series, previous)

@@ -5,7 +5,8 @@ turns paths into file:line:column. Rules that need files (licence, images, certi
 check them as `load_profile` read them (`ProfileSources`); they read nothing themselves.
 
 The rules about the installed machine (tokens, install scope, deployment) are in
-install_rules.py; RULES at the end lists every rule of both, in the order they run.
+install_rules.py, and smaller families in spec_rules.py, url_rules.py, settings_rules.py
+and prefix_rules.py; RULES at the end lists every rule, in the order they run.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from collections.abc import Iterator
 from factory.errors import UnsafeValue, display_path
 from factory.platforms import OS, Platform
 from factory.profiles import channels as ch
+from factory.profiles.certificates import duplicates
 from factory.profiles.finding import Finding
 from factory.profiles.install_rules import (
     deploy_kit,
@@ -23,9 +25,14 @@ from factory.profiles.install_rules import (
     scope_consistent,
     shared_tokens,
     token_urls_apart,
+    tokens_carried,
 )
 from factory.profiles.model import Profile
+from factory.profiles.prefix_rules import windows_default_prefix
+from factory.profiles.settings_rules import secret_settings
 from factory.profiles.sources import ProfileSources
+from factory.profiles.spec_rules import package_specs
+from factory.profiles.url_rules import plain_http
 from factory.quoting.shells import cmd_arg
 
 _NAME = re.compile(r"^(?:[^:\s]+::)?([A-Za-z0-9_][A-Za-z0-9_.\-]*)")
@@ -215,14 +222,17 @@ def initialize_conda(profile: Profile, sources: ProfileSources) -> Iterator[Find
 
 def path_spaces(profile: Profile, sources: ProfileSources) -> Iterator[Finding]:
     install = profile.install
-    if not install.check_path_spaces and any(
-        _has_package(profile, p, "conda") for p in _unix(profile)
-    ):
-        yield Finding(
-            ("install", "check_path_spaces"),
-            "false is refused by constructor on Linux and macOS when conda is installed",
-        )
-    if install.check_path_spaces and any(
+    per_os = not isinstance(install.check_path_spaces, bool)
+    for platform in _unix(profile):
+        if not install.checks_path_spaces(platform.os) and _has_package(profile, platform, "conda"):
+            where = ("install", "check_path_spaces", *((platform.os.value,) if per_os else ()))
+            yield Finding(
+                where,
+                "false is refused by constructor on Linux and macOS when conda is installed"
+                + ("; set it false for win only ({win: false})" if not per_os else ""),
+            )
+            break
+    if install.checks_path_spaces(OS.osx) and any(
         "pkg" in profile.installer_types.for_os(p.os) for p in profile.platforms
     ):
         for key in ("default_location_pkg", "pkg_name"):
@@ -321,6 +331,13 @@ def ca_certificates(profile: Profile, sources: ProfileSources) -> Iterator[Findi
             yield Finding(file.key, message)
         for message in file.check.warnings:
             yield Finding(file.key, message, "warning")
+    for cert, first in duplicates(sources.certificates):
+        where = "twice in this file" if first == cert.name else f"also in ca_certs.{first}"
+        yield Finding(
+            ("ca_certs", cert.name),
+            f"{cert.subject} is {where}; it is bundled once, so one copy can go",
+            "warning",
+        )
 
 
 def cmd_safe_values(profile: Profile, sources: ProfileSources) -> Iterator[Finding]:
@@ -355,8 +372,13 @@ RULES = (
     files_exist,
     ca_certificates,
     cmd_safe_values,
+    package_specs,
+    plain_http,
+    secret_settings,
+    windows_default_prefix,
     installed_tokens,
     token_urls_apart,
+    tokens_carried,
     shared_tokens,
     scope_consistent,
     deploy_kit,

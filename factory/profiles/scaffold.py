@@ -1,13 +1,23 @@
-"""`installer-factory new`: a profile from the cookiecutter template in new-profile/ beside this."""
+"""`installer-factory new`: a profile from the cookiecutter template in new-profile/ beside this.
+
+The template has no organization's values built in: the profile's name is asked for (or
+given with --set) and the rest default from it, or stay out of the profile. Every answer
+is checked before anything is written, with the profile's own rules for that key.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
+import re
 import shutil
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from factory.errors import InputError, OutputError, display_path
+from factory.profiles.fields import MONTH_PATTERN, NAME_PATTERN, URL_PATTERN, _any_text
 
 
 def template_dir() -> Path:
@@ -32,10 +42,110 @@ def parse_sets(pairs: list[str]) -> dict[str, str]:
     return out
 
 
+def _check_name(value: str) -> str | None:
+    if not re.fullmatch(NAME_PATTERN, value) or len(value) > 128:
+        return (
+            "must be letters, digits, `.`, `_` or `-`, starting and ending with a letter, "
+            "digit or `_` (constructor's rule for installer names)"
+        )
+    return None
+
+
+def _check_file_stem(value: str) -> str | None:
+    if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]*", value):
+        return "must be a file name without .yaml: letters, digits, `.`, `_` or `-`"
+    return None
+
+
+def _check_text(value: str) -> str | None:
+    try:
+        _any_text(value)
+    except ValueError as exc:
+        return str(exc)
+    return None
+
+
+def _check_series(value: str) -> str | None:
+    if not re.fullmatch(r"[a-z0-9][a-z0-9_]*", value):
+        return "must be lowercase letters, digits and _, e.g. data_science"
+    return None
+
+
+def _check_month(value: str) -> str | None:
+    return None if re.fullmatch(MONTH_PATTERN, value) else "must be a month as YYYY-MM"
+
+
+def _check_url(value: str) -> str | None:
+    if not value.startswith("https://") or not URL_PATTERN.fullmatch(value):
+        return "must be an https:// URL with no spaces"
+    return None
+
+
+def _check_python(value: str) -> str | None:
+    return None if re.fullmatch(r"3\.\d+", value) else "must be a Python version such as 3.12"
+
+
+_CHECKS: dict[str, Callable[[str], str | None]] = {
+    "profile": _check_file_stem,
+    "installer_name": _check_name,
+    "company": _check_text,
+    "extends": _check_text,
+    "release_series": _check_series,
+    "release_month": _check_month,
+    "build_channel": _check_url,
+    "mirror_channel": _check_url,
+    "python": _check_python,
+}
+_OPTIONAL = frozenset({"company", "extends", "mirror_channel"})
+_UNUSED_WITH_EXTENDS = frozenset({"build_channel", "mirror_channel", "python"})
+
+
+def check_answers(answers: dict[str, str], *, asked: bool) -> None:
+    """Every problem with the answers at once, as one InputError; nothing is written."""
+    problems = []
+    # the name and series default from the profile's name: without it, that is the news
+    checked = _CHECKS if answers.get("profile") else {"profile": _check_file_stem}
+    for key, check in checked.items():
+        value = answers.get(key, "")
+        if answers.get("extends") and key in _UNUSED_WITH_EXTENDS:
+            continue
+        if not value:
+            if key not in _OPTIONAL:
+                how = "answer it" if asked else f"give --set {key}=..."
+                problems.append(f"{key}: has no value; {how}")
+            continue
+        if (problem := check(value)) is not None:
+            problems.append(f"{key}: {problem}")
+    if problems:
+        raise InputError("new: " + "; ".join(problems) + "; nothing written")
+
+
+def answers_for(values: dict[str, str], *, no_input: bool) -> dict[str, str]:
+    """The template's values: --set ones, then (asked, or by default) the rest."""
+    from cookiecutter.generate import generate_context
+    from cookiecutter.prompt import prompt_for_config
+
+    context: dict[str, Any] = generate_context(
+        str(template_dir() / "cookiecutter.json"), default_context={}, extra_context=values
+    )
+    if not context["cookiecutter"].get("release_month"):
+        context["cookiecutter"]["release_month"] = f"{dt.date.today():%Y-%m}"
+    rendered = prompt_for_config(context, no_input=no_input)
+    answers = {k: str(v).strip() for k, v in rendered.items() if not k.startswith("_")}
+    check_answers(answers, asked=not no_input)
+    return answers
+
+
 def scaffold(output_dir: Path, values: dict[str, str], *, no_input: bool) -> Path:
-    """Render the template into a scratch folder, then move the profile into place."""
+    """Ask for (or take) the values and check them, render the template into a scratch
+    folder, then move the profile into place."""
     from cookiecutter.exceptions import CookiecutterException
     from cookiecutter.main import cookiecutter
+
+    try:
+        answers = answers_for(values, no_input=no_input)
+    except CookiecutterException as exc:
+        raise InputError(f"new: {exc}") from None
 
     with tempfile.TemporaryDirectory(prefix="installer-factory-new-") as scratch:
         scratch_dir = Path(scratch)
@@ -49,8 +159,8 @@ def scaffold(output_dir: Path, values: dict[str, str], *, no_input: bool) -> Pat
             made = Path(
                 cookiecutter(
                     str(template_dir()),
-                    no_input=no_input,
-                    extra_context=values,
+                    no_input=True,  # asked above
+                    extra_context=answers,
                     output_dir=str(scratch_dir / "out"),
                     default_config=config,
                 )

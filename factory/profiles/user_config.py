@@ -1,5 +1,9 @@
 """User defaults: profile search paths and output directory, from a file in the
-platformdirs user config directory (or $INSTALLER_FACTORY_CONFIG)."""
+platformdirs user config directory (or $INSTALLER_FACTORY_CONFIG).
+
+The default file may be absent (defaults apply); a file named by the variable must exist:
+falling back to defaults would hide a typo in the variable, so that is a usage error.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +13,7 @@ from pathlib import Path
 
 from pydantic import Field, ValidationError
 
-from factory.errors import ProfileInvalid
+from factory.errors import InputError, ProfileInvalid
 from factory.formats.base import StrictModel
 from factory.profiles.layering import Layered
 
@@ -43,6 +47,12 @@ class Settings:
         }
 
 
+class ConfigMissing(InputError):
+    """$INSTALLER_FACTORY_CONFIG names a file that is not there: a usage error (exit 2)."""
+
+    exit_code = 2
+
+
 def config_path() -> Path:
     if os.environ.get(CONFIG_ENV):
         return Path(os.environ[CONFIG_ENV]).expanduser()
@@ -59,6 +69,12 @@ def load_settings() -> Settings:
         sources={"profile_paths": "default", "output_dir": "default"},
     )
     if not settings.exists:
+        if os.environ.get(CONFIG_ENV):
+            state = "is not a file" if file.exists() else "does not exist"
+            raise ConfigMissing(
+                f"${CONFIG_ENV} names {file}, which {state}; create it (an empty file "
+                "means defaults) or unset the variable"
+            )
         return settings
     from factory.profiles.diagnostics import problems_from_validation
     from factory.profiles.layering import load_layered

@@ -64,6 +64,11 @@ def load_yaml_text(text: str, file: Path) -> Document:
         mark = exc.problem_mark or exc.context_mark
         where = f"{shown}:{mark.line + 1}:{mark.column + 1}" if mark else shown
         what = " ".join(str(exc.problem or exc.context or "invalid YAML").split())
+        if "'\\t'" in what:  # ruamel's words for a tab name the symptom, not the fix
+            raise InputError(
+                f"{where}: invalid YAML: a tab character here; indent with spaces "
+                "(YAML does not allow tabs for indentation)"
+            ) from None
         context = exc.context_mark
         if isinstance(exc, ScannerError) and exc.context and context and context is not mark:
             what += f" ({exc.context} at {context.line + 1}:{context.column + 1})"

@@ -32,7 +32,6 @@ from factory.output.layout import (
     TOKENS_DIR,
 )
 from factory.platforms import (
-    BINSTAR_RELPATH,
     CA_BUNDLE_RELPATH,
     MARKER_RELPATH,
     MARKER_STAGED_RELPATH,
@@ -44,7 +43,8 @@ from factory.profiles import channels as ch
 from factory.profiles.load import LoadedProfile
 from factory.profiles.model import Profile
 from factory.profiles.scope import Scope, install_scope
-from factory.profiles.tokens import staged_name, token_file_name
+from factory.profiles.token_carriers import token_carriers
+from factory.profiles.tokens import staged_name
 from factory.version import __version__
 
 # Which constructor keys matter on which OS (constructor's own documentation of each key).
@@ -86,13 +86,29 @@ class TokenStep:
     """What the post-install step needs to put one installed token in place."""
 
     name: str
+    var: str  # the script variable that holds it: a name of letters, digits and _
     url: str
     mode: str  # bake | deploy
-    file_name: str  # under $BINSTAR_CONFIG_DIR/data
-    file_name_bat: str  # the same for a batch file, which halves %%
     source: str | None  # bake: relative to the prefix; deploy: absolute or None
     env: str | None
     remove: bool
+
+
+@dataclass(frozen=True)
+class CondarcToken:
+    """One .condarc value the post-install step appends, ending in a token when it has one:
+    `channel_alias: '<location>/t/<token>'` or `<key>: ...` under custom_channels
+    (factory/profiles/token_carriers.py says why these two keys)."""
+
+    key: str  # "channel_alias" or a custom channel's name
+    location: str
+    var: str  # TokenStep.var of the token it carries
+    on_alias: bool
+
+    @property
+    def yaml_location(self) -> str:
+        """The location as it goes inside a YAML single-quoted value (`''` is a quote)."""
+        return self.location.replace("'", "''")
 
 
 @dataclass(frozen=True)
@@ -148,7 +164,7 @@ class ProjectPlan:
     bundle_env: tuple[str, ...]
     psm: PsmStep | None
     tokens: tuple[TokenStep, ...]
-    binstar_dir: str
+    condarc_tokens: tuple[CondarcToken, ...]  # alias first, then custom channels by name
     input_hash: str  # sha256 of everything above's inputs
 
     def static_files(self) -> dict[str, bytes]:
@@ -199,7 +215,8 @@ class ProjectPlan:
             "bundle_env": list(self.bundle_env),
             "psm": self.psm,
             "tokens": list(self.tokens),
-            "binstar_dir": self.binstar_dir,
+            "condarc_tokens": list(self.condarc_tokens),
+            "custom_channel_tokens": [c for c in self.condarc_tokens if not c.on_alias],
             "input_hash": self.input_hash,
         }
 
@@ -222,6 +239,10 @@ def plan_project(
         marker = installer_marker(profile, platform)
         deploy = deploy_facts(profile, platform, bool(profile.ca_certs))
     tokens = _installed_tokens(profile, platform)
+    carried = _condarc_tokens(profile, tokens)
+    condarc = ch.condarc_content(profile)
+    if any(c.on_alias for c in carried):  # the post-install step appends it, token and all
+        condarc.pop("channel_alias", None)
     extra_files = []
     if CA_BUNDLE_FILE in assets:
         extra_files.append((CA_BUNDLE_FILE, "/".join(CA_BUNDLE_RELPATH)))
@@ -256,7 +277,7 @@ def plan_project(
         virtual_specs=tuple(profile.packages.virtual_specs.get(platform.os, [])),
         menu_packages=None if menu is None else tuple(menu),
         installed_channels=tuple(ch.installed_channels(profile)),
-        condarc=MappingProxyType(_finite(ch.condarc_content(profile))),
+        condarc=MappingProxyType(_finite(condarc)),
         assets=MappingProxyType(assets),
         marker=marker,
         deploy=deploy,
@@ -271,11 +292,11 @@ def plan_project(
         ca_bundle=facts.sep.join(CA_BUNDLE_RELPATH) if ch.scripts_use_bundle(profile) else None,
         condarc_ssl_verify=ch.ca_bundle_in_use(profile),
         # conda edits the condarc and sets variables; a marker alone needs no conda
-        uses_conda=bool(ch.ca_bundle_in_use(profile) or ch.bundle_env_vars(profile) or tokens),
+        uses_conda=bool(ch.ca_bundle_in_use(profile) or ch.bundle_env_vars(profile)),
         bundle_env=tuple(ch.bundle_env_vars(profile)),
         psm=_psm(profile),
         tokens=tokens,
-        binstar_dir=facts.sep.join(BINSTAR_RELPATH),
+        condarc_tokens=carried,
         input_hash=_input_hash(profile, platform, static, locked),
     )
 
@@ -334,20 +355,26 @@ def _installed_tokens(profile: Profile, platform: Platform) -> tuple[TokenStep, 
             source = sep.join((*STAGED_TOKENS_RELPATH, staged_name(name)))
         elif deploy is not None:
             source = deploy.win_file if platform.os is OS.win else deploy.unix_file
-        file_name = token_file_name(token.url)
         out.append(
             TokenStep(
                 name=name,
+                var=f"token_{len(out) + 1}",
                 url=token.url,
                 mode=token.install,
-                file_name=file_name,
-                file_name_bat=file_name.replace("%", "%%"),
                 source=source,
                 env=deploy.env if deploy is not None else None,
                 remove=token.install == "bake" or (deploy is not None and deploy.remove_file),
             )
         )
     return tuple(out)
+
+
+def _condarc_tokens(profile: Profile, tokens: tuple[TokenStep, ...]) -> tuple[CondarcToken, ...]:
+    var = {t.name: t.var for t in tokens}
+    return tuple(
+        CondarcToken(key=c.key, location=c.location, var=var[c.token], on_alias=c.on_alias)
+        for c in token_carriers(profile)
+    )
 
 
 def _psm(profile: Profile) -> PsmStep | None:
@@ -381,6 +408,7 @@ def _options(profile: Profile, platform: Platform, assets: list[str]) -> dict[st
     elif getattr(prefix, os_.value) is not None:
         out["default_prefix"] = getattr(prefix, os_.value)
     dumped = install.model_dump(exclude={"default_prefix", "scope"}, exclude_none=True)
+    dumped["check_path_spaces"] = install.checks_path_spaces(os_)  # may be given per OS
     if install.uninstall_name:
         dumped["uninstall_name"] = uninstall_name(profile)
     for key in sorted(dumped):

@@ -1,0 +1,60 @@
+"""Package specs read by rattler's own MatchSpec parser, as the lock's solve reads them.
+
+The solve parses specs strictly (rattler's solver builds each MatchSpec with strict=True),
+so a spec only the lenient reading accepts (`numpy 1.2` for `numpy ==1.2`) fails there as
+surely as `python =>3.12`. Either would otherwise surface as rattler's exception from
+`lock` or `build`; here it is an error at its own key, in every command that loads the
+profile (factory/lock/specs.py checks the same again before a solve).
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Iterator
+
+from factory.leaks.shapes import looks_like_token
+from factory.profiles.finding import Finding
+from factory.profiles.model import Profile
+from factory.profiles.sources import ProfileSources
+
+KeyPath = tuple[str | int, ...]
+HOW = "write NAME, NAME VERSION or NAME VERSION BUILD, e.g. `python >=3.12` or `numpy 1.26.*`"
+
+
+@functools.lru_cache(maxsize=4096)  # profiles repeat specs across layers and commands
+def parse_problem(spec: str, strict: bool) -> str | None:
+    """rattler's reason for refusing `spec` (first line), or None when it parses."""
+    import rattler
+    from rattler.exceptions import InvalidMatchSpecError
+
+    try:
+        rattler.MatchSpec(spec, strict=strict)
+    except InvalidMatchSpecError as exc:
+        return str(exc).strip().splitlines()[0] if str(exc).strip() else "cannot be parsed"
+    return None
+
+
+def _specs(profile: Profile) -> Iterator[tuple[KeyPath, str]]:
+    packages = profile.packages
+    for group, specs in packages.specs.items():
+        for index, spec in enumerate(specs):
+            yield ("packages", "specs", group, index), spec
+    for os_, groups in packages.os.items():
+        for group, specs in groups.items():
+            for index, spec in enumerate(specs):
+                yield ("packages", "os", os_.value, group, index), spec
+    for platform, groups in packages.platform.items():
+        for group, specs in groups.items():
+            for index, spec in enumerate(specs):
+                yield ("packages", "platform", platform.value, group, index), spec
+    for os_, virtual in packages.virtual_specs.items():
+        for index, spec in enumerate(virtual):
+            yield ("packages", "virtual_specs", os_.value, index), spec
+
+
+def package_specs(profile: Profile, sources: ProfileSources) -> Iterator[Finding]:
+    for path, spec in _specs(profile):
+        if looks_like_token(spec):
+            continue  # refused as a secret already; rattler's reason could quote it
+        if problem := parse_problem(spec, True):
+            yield Finding(path, f"not a package spec the solver can read ({problem}); {HOW}")
