@@ -44,7 +44,7 @@ _RANDOM_RUN = re.compile(rb"[A-Za-z]+[0-9]+[A-Za-z]+[0-9]|[0-9]+[A-Za-z]+[0-9]+[
 
 def _conda_url_token(part: bytes) -> bool:
     """conda takes all of `/t/([a-zA-Z0-9-]*)` for a token (split_anaconda_token in
-    conda/common/url.py); a forum link's `/t/how-to-install-numpy-2/` or a package path's
+    conda/common/url.py); a forum link's `/t/some-topic/` or a package path's
     `/t/tests/` is not one. A token: anaconda.org's xx-<uuid>, 32+ hex digits, 20+
     characters with capitals and digits, or a run where letters and digits change places
     at least three times."""

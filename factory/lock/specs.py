@@ -9,28 +9,12 @@ callers safe without it.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 from factory.errors import Problem, ProfileInvalid
 from factory.profiles.diagnostics import format_path
 from factory.profiles.load import LoadedProfile
-
-KeyPath = tuple[str | int, ...]
-
-
-def _specs(packages: Any) -> Iterator[tuple[KeyPath, str]]:
-    for group, specs in packages.specs.items():
-        for index, spec in enumerate(specs):
-            yield ("packages", "specs", group, index), spec
-    for os_, groups in packages.os.items():
-        for group, specs in groups.items():
-            for index, spec in enumerate(specs):
-                yield ("packages", "os", os_.value, group, index), spec
-    for platform, groups in packages.platform.items():
-        for group, specs in groups.items():
-            for index, spec in enumerate(specs):
-                yield ("packages", "platform", platform.value, group, index), spec
+from factory.profiles.spec_rules import parse_problem, profile_specs
 
 
 def parse(spec: str) -> Any:
@@ -48,12 +32,11 @@ def parse(spec: str) -> Any:
 def check_specs(loaded: LoadedProfile) -> None:
     """ProfileInvalid listing every spec of the profile the solve could not read."""
     problems = []
-    for path, spec in _specs(loaded.profile.packages):
-        try:
-            parse(spec)
-        except ValueError as exc:
+    for path, spec in profile_specs(loaded.profile):
+        reason = parse_problem(spec, True)
+        if reason is not None:
             where = loaded.layered.location(path)
-            message = f"`{spec}` is not a package spec the solver can read ({exc})"
+            message = f"`{spec}` is not a package spec the solver can read ({reason})"
             problems.append(Problem(where, format_path(path), message))
     if problems:
         raise ProfileInvalid(problems)

@@ -34,7 +34,8 @@ def parse_problem(spec: str, strict: bool) -> str | None:
     return None
 
 
-def _specs(profile: Profile) -> Iterator[tuple[KeyPath, str]]:
+def profile_specs(profile: Profile) -> Iterator[tuple[KeyPath, str]]:
+    """Every package spec of the profile with its key path, virtual specs included."""
     packages = profile.packages
     for group, specs in packages.specs.items():
         for index, spec in enumerate(specs):
@@ -53,7 +54,7 @@ def _specs(profile: Profile) -> Iterator[tuple[KeyPath, str]]:
 
 
 def package_specs(profile: Profile, sources: ProfileSources) -> Iterator[Finding]:
-    for path, spec in _specs(profile):
+    for path, spec in profile_specs(profile):
         if looks_like_token(spec):
             continue  # refused as a secret already; rattler's reason could quote it
         if problem := parse_problem(spec, True):
