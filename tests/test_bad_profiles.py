@@ -212,7 +212,7 @@ BAD: list[Bad] = [
         """),
         (
             "p.yaml:12:9: installer_types.win[0]: `sh` installers cannot be built for win; "
-            "win builds exe",
+            "win builds exe or msi",
             "p.yaml:13:11: installer_types.linux[0]: `pkg` installers cannot be built for "
             "linux; linux builds sh",
         ),
@@ -768,6 +768,22 @@ BAD: list[Bad] = [
             "p.yaml:12:3: deploy: needs `windows` (prefix, install_type) for win-64",
             "p.yaml:12:3: deploy: needs install.uninstall_name on win-64: it names the registry "
             "key the Intune/SCCM detection rule reads",
+        ),
+    ),
+    Bad(
+        "deploy-uninstall-options-without-the-conda-standalone-uninstaller",
+        plus("""
+            install: {uninstall_name: T}
+            deploy:
+              org: Acme
+              windows: {prefix: 'C:\\Acme'}
+              unix: {prefix: /opt/acme}
+              uninstall: {remove_caches: true}
+        """),
+        (
+            "p.yaml:16:14: deploy.uninstall: needs install.uninstall_with_conda_exe on win-64: "
+            "only constructor's conda-standalone uninstaller takes /RemoveCaches, "
+            "/RemoveConfigFiles and /RemoveUserData",
         ),
     ),
     Bad(
@@ -1643,3 +1659,38 @@ def test_good_profile_gives_no_problems(
     result = cli("validate", "p.yaml", "cert.yaml", "auth.yaml")
     assert result.code == 0, result.err
     assert result.err == ""
+
+
+def test_a_pkg_deploy_token_only_in_a_variable_is_warned_about(cli, write) -> None:
+    """macOS's installer does not pass the caller's environment to package scripts: only
+    the token file reaches the .pkg's post-install."""
+    written = write(
+        "p.yaml",
+        """
+        name: T
+        version: "1"
+        platforms: [osx-arm64]
+        channels: [conda-forge]
+        condarc: {channel_alias: "https://repo.corp/conda"}
+        packages:
+          specs:
+            base: [python, conda]
+        tokens:
+          repo:
+            url: https://repo.corp/
+            install: deploy
+            deploy: {env: REPO_TOKEN}
+        """,
+    )
+    result = cli("validate", written)
+    assert result.code == 0
+    assert (
+        "p.yaml:13:13: tokens.repo.deploy: warning: a .pkg is built for macOS, and macOS's "
+        "installer does not pass the caller's environment to package scripts, so only a "
+        "token file reaches them: give `unix_file` (the Jamf kit writes the token there)"
+    ) in result.err
+    with_file = written.read_text().replace(
+        "{env: REPO_TOKEN}", "{env: REPO_TOKEN, unix_file: /etc/t}"
+    )
+    written.write_text(with_file)
+    assert "unix_file" not in cli("validate", written).err

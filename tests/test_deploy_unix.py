@@ -60,6 +60,8 @@ EXPECTED = [".condarc", MARKER, BUNDLE]
 STATE = "conda-meta/state"  # conda env config vars set keeps them here
 VARIABLES = ["PIP_CERT"]
 TOKEN = "token"  # stands for the token in .condarc where a test loses a setting
+# the deploy-time token the wrappers hand to the installer: it must never be shown or logged
+DEPLOY_TOKEN = "deploy-" + os.urandom(12).hex()
 CONDA_VERSION = "conda 24.11.3"
 RECEIPT_PARTS = ("prepare_installation", "run_installation", "user_post_install")
 # receipts of other packages: uninstall must leave them alone
@@ -123,10 +125,12 @@ payload=${STANDIN_PAYLOAD:-@PAYLOAD@}
 if [ "$#" -gt 0 ]; then printf '%s\000' "$@"; fi | od -An -v -tx1 | tr -d ' \n' >>@RECORD@
 echo >>@RECORD@
 batch=0
+init=0
 prefix=''
-while getopts bfp:u opt; do
+while getopts bcfp:u opt; do
   case $opt in
     b) batch=1 ;;
+    c) init=1 ;;
     p) prefix=$OPTARG ;;
     *) ;;
   esac
@@ -144,6 +148,41 @@ if [ -e "$prefix" ]; then
   exit 1
 fi
 mkdir -p -- "$prefix" && cp -R -- "$payload/." "$prefix/" || exit 1
+# the post-install step (templates/scripts): the deploy-time token from REPO_TOKEN, else
+# the profile's unix_file; an unattended install without one fails. What it got is kept
+# in the test's state (never printed), for the tests to compare.
+token_file=@TOKEN_FILE@
+if [ -n "${REPO_TOKEN:-}" ]; then
+  printf 'env %s\n' "$REPO_TOKEN" >>@TOKENS@
+elif [ -n "$token_file" ] && [ -s "$token_file" ]; then
+  printf 'file %s\n' "$(cat -- "$token_file")" >>@TOKENS@
+else
+  echo "token repo: none given to this unattended install" >&2
+  exit 1
+fi
+# constructor: register_envs (default true) records the prefix in the installing account's
+# ~/.conda/environments.txt (conda's register_env); -c runs `conda init` for its shells,
+# whose block in ~/.bashrc names this prefix (conda/core/initialize.py)
+mkdir -p -- "$HOME/.conda" && printf '%s\n' "$prefix" >>"$HOME/.conda/environments.txt"
+if [ "$init" = 1 ]; then
+  {
+    echo
+    echo '# >>> conda initialize >>>'
+    echo "# !! Contents within this block are managed by 'conda init' !!"
+    echo "__conda_setup=\"\$('$prefix/bin/conda' 'shell.bash' 'hook' 2> /dev/null)\""
+    echo 'if [ $? -eq 0 ]; then'
+    echo '    eval "$__conda_setup"'
+    echo 'else'
+    echo "    if [ -f \"$prefix/etc/profile.d/conda.sh\" ]; then"
+    echo "        . \"$prefix/etc/profile.d/conda.sh\""
+    echo '    else'
+    echo "        export PATH=\"$prefix/bin:\$PATH\""
+    echo '    fi'
+    echo 'fi'
+    echo 'unset __conda_setup'
+    echo '# <<< conda initialize <<<'
+  } >>"$HOME/.bashrc"
+fi
 case ${STANDIN_MODE:-ok} in
   no-conda) rm -f -- "$prefix/bin/conda" ;;
   conda-broken) printf '#!/bin/sh\necho "conda: broken" >&2\nexit 1\n' >"$prefix/bin/conda" ;;
@@ -186,6 +225,33 @@ with tarfile.open(args[1]) as tar:
         if member.name.startswith("payload/"):
             member.name = member.name[len("payload/"):]
             tar.extract(member, prefix)
+# the post-install step: the token from REPO_TOKEN, else the profile's unix_file, else
+# the unattended install fails; what it got is kept in the test's state, never printed.
+# macOS's installer does not hand the caller's environment to package scripts (README,
+# "Deploy-time tokens"): only the file reaches the step.
+token_file = config.get("token_file")
+if token_file and os.path.isfile(token_file) and os.path.getsize(token_file):
+    got = "file " + Path(token_file).read_text().splitlines()[0]
+else:
+    print("installer: The install failed. (token repo: none given to this unattended install)")
+    sys.exit(1)
+with open(state / "tokens.received", "a", encoding="utf-8") as received:
+    received.write(got + "\n")
+# constructor's PKG: register_envs records the prefix in the installing account's (root's)
+# ~/.conda/environments.txt; the run_conda_init choice (on by default with
+# initialize_conda) runs `conda init`, whose block in ~/.bashrc and ~/.zshrc names the prefix
+home = Path(os.environ["HOME"])
+(home / ".conda").mkdir(parents=True, exist_ok=True)
+with open(home / ".conda" / "environments.txt", "a", encoding="utf-8") as envs:
+    envs.write(f"{prefix}\n")
+if os.environ.get("STANDIN_CONDA_INIT") == "1":
+    for rc in (".bashrc", ".zshrc"):
+        with open(home / rc, "a", encoding="utf-8") as out:
+            out.write("\n# >>> conda initialize >>>\n"
+                      "# !! Contents within this block are managed by 'conda init' !!\n"
+                      f"__conda_setup=\"$('{prefix}/bin/conda' 'shell.zsh' 'hook' 2> /dev/null)\"\n"
+                      f'. "{prefix}/etc/profile.d/conda.sh"\n'
+                      "unset __conda_setup\n# <<< conda initialize <<<\n")
 if mode == "no-conda":
     (prefix / "bin" / "conda").unlink()
 if mode != "no-receipt":
@@ -292,11 +358,12 @@ exec @ID@ "$@"
 """
 
 
-def install_pkg_tools(state: Path, prefix: str) -> Path:
+def install_pkg_tools(state: Path, prefix: str, token_file: str | None = None) -> Path:
     """`installer`, `pkgutil` and `id` stand-ins in state/bin, for the front of PATH."""
     bin_dir = state / "bin"
     bin_dir.mkdir(parents=True, exist_ok=True)
-    (state / "config.json").write_text(json.dumps({"prefix": prefix}))
+    config = {"prefix": prefix, "token_file": token_file}
+    (state / "config.json").write_text(json.dumps(config))
     real_id = shutil.which("id")
     assert real_id is not None
     tools = (
@@ -347,7 +414,10 @@ class Kit:
         return Path(self.facts["pkg" if self.kind == "pkg" else "unix"]["prefix"])
 
     def env(self, **extra: str) -> dict[str, str]:
-        env = {**base_env(), "HOME": str(self.state / "home"), **extra}
+        # the deploy-time token, as the profile's variable (a test drops it with "")
+        env = {**base_env(), "HOME": str(self.state / "home"), "REPO_TOKEN": DEPLOY_TOKEN}
+        env.update(extra)
+        env = {key: value for key, value in env.items() if value != "" or key != "REPO_TOKEN"}
         if self.kind == "pkg":
             env["PATH"] = f"{self.state / 'bin'}:{env['PATH']}"
         return env
@@ -406,6 +476,10 @@ def make_kit(
     *,
     prefix: str | None = None,
     logs: Path | None = None,
+    token_file: str | None = None,
+    remove_token_file: bool = False,
+    token_env: str | None = "REPO_TOKEN",
+    uninstall: Mapping[str, object] | None = None,
 ) -> Kit:
     """Lay out `<build>/<installer>`, `project/deploy.json`, `build-report.json`, then let
     the product's write_kit write `deploy/<kind>/`."""
@@ -419,18 +493,27 @@ def make_kit(
     facts[section]["log_dir"] = str(logs)  # never /var/log or /Library/Logs in a test
     if prefix is not None:
         facts[section]["prefix"] = prefix
+    # the profile's token file (an absolute path), pointed under tmp where a test needs one;
+    # a .pkg always needs one (its scripts do not see the caller's environment)
+    if kind == "pkg" and token_file is None:
+        token_file = str(state / "etc" / "repo.token")
+    facts["tokens"][0].update(env=token_env, unix_file=token_file, remove_file=remove_token_file)
+    if uninstall is not None:
+        facts["uninstall"].update(uninstall)
     build = root / f"build-{version}-{kind}-{facts['upgrade']}"
     payload = make_payload(build / "stage", project, kind)
     if kind == "pkg":
         installer = build / f"{NAME}-{version}-MacOSX-arm64.pkg"
         installer.write_bytes(pkg_archive(payload, version))
-        install_pkg_tools(state, facts["pkg"]["prefix"])
+        install_pkg_tools(state, facts["pkg"]["prefix"], token_file)
     else:
         installer = build / f"{NAME}-{version}-Linux-x86_64.sh"
         text = STANDIN_SH.replace("@PAYLOAD@", shlex.quote(str(payload)))
         text = text.replace("@RECORD@", shlex.quote(str(state / "sh.calls")))
         text = text.replace("@MARKER@", MARKER).replace("@BUNDLE@", BUNDLE)
         text = text.replace("@STATE@", STATE)
+        text = text.replace("@TOKENS@", shlex.quote(str(state / "tokens.received")))
+        text = text.replace("@TOKEN_FILE@", shlex.quote(token_file or ""))
         installer.write_text(text, encoding="utf-8")
         installer.chmod(0o755)
     (build / "project").mkdir()
@@ -718,7 +801,9 @@ def test_upgrade_replaces_the_older_release(shell: str, tmp_path: Path, cert: by
     log = assert_logged(new, result, 0)
     assert_installed(new, NEW)
     assert f"holds {NAME} {OLD}: replacing it with {NEW}" in log
-    assert f"removing {NAME} {OLD} from {prefix}" in log
+    assert f"moving {NAME} {OLD} aside to {prefix}.previous-" in log
+    assert "removing the previous release, kept aside in" in log
+    assert list(Path(prefix).parent.glob("*.previous-*")) == []
     assert new.sh_calls() == [["-b", "-p", prefix]] * 2
 
 
@@ -1051,8 +1136,10 @@ def test_pkg_upgrade_replaces_the_older_release(
     assert pkg_kit.receipts() == our_receipts(OLD)
     result = pkg_kit.run(shell, "install.sh")
     log = assert_logged(pkg_kit, result, 0)
-    assert f"removing {NAME} {OLD} from {pkg_kit.prefix}" in log
-    assert f"forgot receipt {IDENTIFIER}.pkg.prepare_installation" in log
+    assert f"moving {NAME} {OLD} aside to {pkg_kit.prefix}.previous-" in log
+    assert "removing the previous release, kept aside in" in log
+    # Installer updates the receipts in place: none is forgotten on the way
+    assert "forgot receipt" not in log
     assert_installed(pkg_kit, NEW)
     assert pkg_kit.receipts() == our_receipts(NEW)
 
@@ -1155,8 +1242,9 @@ ANSIBLE_PLAYBOOK = Path(sys.executable).with_name("ansible-playbook")
 RECAP = re.compile(r"^localhost\s*:.*\bchanged=(\d+)\s.*\bfailed=(\d+)", re.M)
 
 
-def playbook(kit: Kit) -> Path:
-    """A play on localhost that includes the kit's task file, as DEPLOY.md shows."""
+def playbook(kit: Kit, tokens: Mapping[str, str] | None = None) -> Path:
+    """A play on localhost that includes the kit's task file, as DEPLOY.md shows; the
+    tokens go in the include's vars (in real use: Ansible Vault)."""
     play = [
         {
             "name": "Install with the kit",
@@ -1170,6 +1258,7 @@ def playbook(kit: Kit) -> Path:
                     "vars": {
                         "installer_factory_src_dir": str(kit.build),
                         "installer_factory_stage_dir": str(kit.state / "stage"),
+                        **({"installer_factory_tokens": tokens} if tokens is not None else {}),
                     },
                 }
             ],
@@ -1181,10 +1270,16 @@ def playbook(kit: Kit) -> Path:
     return path
 
 
-def ansible(kit: Kit, *args: str, env: Mapping[str, str] | None = None) -> Result:
+def ansible(
+    kit: Kit,
+    *args: str,
+    env: Mapping[str, str] | None = None,
+    tokens: Mapping[str, str] | None = None,
+) -> Result:
     home = kit.state / "home"
+    tokens = {"repo": DEPLOY_TOKEN} if tokens is None else tokens
     done = subprocess.run(
-        [str(ANSIBLE_PLAYBOOK), "-i", "localhost,", *args, str(playbook(kit))],
+        [str(ANSIBLE_PLAYBOOK), "-i", "localhost,", *args, str(playbook(kit, tokens))],
         env={
             **base_env(),
             "HOME": str(home),

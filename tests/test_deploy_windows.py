@@ -6,7 +6,10 @@ and its deploy.json goes through factory.deploy.kit. The installer they run is
 tests/recorder/installer_standin.c, a MinGW-built stand-in for constructor's NSIS .exe: it
 records its command line, reads /D= and _?= the way NSIS does, and copies (or fails to
 copy) a payload into the folder: the project as tests/fake_install.py installs it, whose
-Scripts\\conda.exe is the recording conda. What a kit should do is worked out here from
+Scripts\\conda.exe is the recording conda. The stand-in also reads the deploy-time token
+where the installer's post-install step reads it (failing, as that step does, without one)
+and, when asked, registers itself under the uninstall key as constructor's template does.
+What a kit should do is worked out here from
 the profile and constructor's NSIS template (silent options, registry key, uninstaller),
 never from the rendered files.
 """
@@ -58,6 +61,8 @@ UNINSTALLER = f"Uninstall-{NAME}.exe"
 # wine's cmd failing to start a program it has parsed (see scripts_support._HICCUP)
 HICCUP = b"Can't recognize '"
 STEP = re.compile(r"\[[^\]\r\n]+\] (.*)")
+# The deploy-time token the management system hands the silent install.
+DEPLOY_TOKEN = "deploy-token-0123456789"
 
 
 # --- kits -----------------------------------------------------------------------------------
@@ -226,6 +231,7 @@ class Machine:
         self.programdata.mkdir(parents=True)
         self.standin_log = root / "standin.log"
         self.conda_log = root / "conda.log"
+        self.token_seen = root / "token-seen.txt"  # what the stand-in's post-install read
 
     def folder(self, *parts: str) -> Path:
         return self.root.joinpath("apps", *parts)
@@ -240,33 +246,72 @@ class Machine:
     def calls(self) -> list[list[str]]:
         return read_log(self.standin_log, "ascii")
 
-    def run(self, kit: Kit, script: Path, **extra: str) -> subprocess.CompletedProcess[bytes]:
-        """Run a wrapper as Intune does: `install.cmd` from its own folder."""
+    def run(
+        self,
+        kit: Kit,
+        script: Path,
+        *args: str,
+        token: str | None = DEPLOY_TOKEN,
+        **extra: str,
+    ) -> subprocess.CompletedProcess[bytes]:
+        """Run a wrapper as Intune does: `install.cmd` from its own folder, with `args` after
+        it (each quoted) and the deploy-time token in the profile's variable unless None."""
         env = {
             **self.env,
+            # the stand-in reads the token where post_install.bat does: the variable
+            "STANDIN_TOKEN_ENV": "ACME_TOKEN",
+            "STANDIN_TOKEN_SEEN": wine_path(self.token_seen),
             "STANDIN_SHA256": kit.installer["sha256"],  # what certutil says
             "STANDIN_LOG": wine_path(self.standin_log),
             "STANDIN_NAME": NAME,
+            "STANDIN_VERSION": kit.opts.version,  # DisplayVersion, with STANDIN_UNINSTALL_NAME
             "STANDIN_PAYLOAD": wine_path(kit.payload) if kit.payload else "",
             "RECORDER_LOG": wine_path(self.conda_log),
+            **({"ACME_TOKEN": token} if token is not None else {}),
             **extra,
         }
         # wine sets ProgramData from its registry, over the environment; cmd can change it
         programdata = wine_path(self.programdata)
         assert re.fullmatch(r"[\w:\\.-]+", programdata), programdata
-        args = ["/c", f"set ProgramData={programdata}&& {script.name}"]
+        command = ["/c", f"set ProgramData={programdata}&& {script.name}"]
+        if args:
+            # wine hands cmd an argument holding quotes as \"...\", which cmd does not read:
+            # a launcher passes the arguments, each quoted, as a management agent would
+            launcher = self.root / "launch.cmd"
+            quoted = " ".join(f'"{a}"' for a in args)
+            launcher.write_text(
+                f'@set "ProgramData={programdata}"\r\n'
+                # no `call`: wine's loses the exit status; control passes to the script
+                f'@"{wine_path(script)}" {quoted}\r\n'
+            )
+            assert " " not in wine_path(launcher), launcher
+            command = ["/c", wine_path(launcher)]
         # A spawn hiccup can hit any step of a run, so the machine is put back as it was
         # before the run and the whole run repeated; nothing else is retried.
         before = self.root.with_name(self.root.name + ".before")
         shutil.rmtree(before, ignore_errors=True)
         shutil.copytree(self.root, before, symlinks=True)
         for _attempt in range(SPAWN_RETRIES + 1):
-            result = self.wine.cmd(args, env, script.parent)
+            result = self.wine.cmd(command, env, script.parent)
             if not self._hiccup(result):
                 break
             shutil.rmtree(self.root)
             shutil.copytree(before, self.root, symlinks=True)
         return result
+
+    def display_version(self, kit: Kit) -> str | None:
+        """DisplayVersion of the kit's uninstall key, as the detection rule reads it."""
+        hive = HIVES[kit.opts.install_type][0]
+        key = f"{hive}\\{UNINSTALL_KEY}{UNINSTALL_NAME}"
+        # one argument each: wine would quote a whole line in a way cmd does not read
+        done = self.wine.cmd(["/c", "reg", "query", key, "/v", "DisplayVersion"], {}, self.root)
+        found = re.search(rb"DisplayVersion\s+REG_SZ\s+(\S+)", done.stdout)
+        return found.group(1).decode() if found else None
+
+    def forget_registry(self, kit: Kit) -> None:
+        hive = HIVES[kit.opts.install_type][0]
+        key = f"{hive}\\{UNINSTALL_KEY}{UNINSTALL_NAME}"
+        self.wine.cmd(["/c", "reg", "delete", key, "/f"], {}, self.root)
 
     def _hiccup(self, result: subprocess.CompletedProcess[bytes]) -> bool:
         logs = [p.read_bytes() for p in self.programdata.rglob("*.log")]
@@ -276,10 +321,6 @@ class Machine:
 @pytest.fixture
 def machine(tmp_path: Path, wine: Wine, certutil: dict[str, str]) -> Machine:
     return Machine(tmp_path / "machine", wine, certutil)
-
-
-# The deploy-time token the management system hands the silent install.
-DEPLOY_TOKEN = "deploy-token-0123456789"
 
 
 def write_env_state(prefix: Path, calls: list[list[str]]) -> None:
@@ -383,17 +424,34 @@ GOOD_LAYOUT = sorted(
 )
 
 
-def good_install_steps(kit: Kit, installer: str) -> list[str]:
+def good_install_steps(
+    kit: Kit, installer: str, replaced: list[str] | None = None, token: str | None = None
+) -> list[str]:
+    """A whole run's steps: `replaced`, what moving the previous release aside logs, and
+    `token`, where the token came from (the profile's variable when None)."""
+    moved, removed = (replaced or [], ["removed the previous release"] if replaced else [])
     return [
         f"---- install.cmd: {NAME} {kit.opts.version} (win-64), installer-factory {__version__}",
         f'installer: "{installer}"',
         f'install folder: "{kit.prefix}"',
+        "LongPathsEnabled: not set",
         f"ok: SHA-256 {kit.installer['sha256']}",
+        token or "token repo: from the variable ACME_TOKEN",
+        *moved,
         f'running: "{installer}" {install_call(kit)[1]}',
         "the installer returned 0",
         f"ok: {CONDA} --version",
         f"ok: {MARKER} holds version {kit.opts.version}",
+        *removed,
         f"exit 0: {EXIT_CODES[0]}",
+    ]
+
+
+def moved_aside(kit: Kit) -> list[str]:
+    return [
+        f'upgrade=replace: moving the release installed in the folder aside to "{kit.prefix}'
+        '.previous"',
+        "moved the previous release aside",
     ]
 
 
@@ -420,27 +478,34 @@ def test_install_upgrade_and_uninstall(machine: Machine, make: Callable[..., Kit
     assert marker_version(folder) == "3.1"
     assert read_log(machine.conda_log) == [["--version"]]
 
-    # upgrade=replace: the release in the folder is uninstalled (and waited for) first
+    # upgrade=replace: the release in the folder is moved aside (not uninstalled: its
+    # uninstaller would remove the registry key the new release shares), the new one is
+    # installed and verified, and only then is the old one removed
     result = machine.run(new, new.install)
     assert result.returncode == 0, output(result, machine.log(new, "install"))
-    assert machine.calls() == [install_call(old), uninstall_call(new), install_call(new)]
-    uninstaller = f"{new.prefix}\\{UNINSTALLER}"
-    taken = machine.steps(new, "install")
-    replaced = [
-        "upgrade=replace: removing the release installed in the folder",
-        f'running: "{uninstaller}" /S _?={new.prefix}',
-        "the uninstaller returned 0",
-        "removed the folder",
-    ]
-    assert taken[4:8] == replaced
-    assert taken[:4] + taken[8:] == good_install_steps(new, wine_path(new.installer_path))
+    assert machine.calls() == [install_call(old), install_call(new)]
+    assert machine.steps(new, "install") == good_install_steps(
+        new, wine_path(new.installer_path), moved_aside(new)
+    )
     assert installed(folder) == GOOD_LAYOUT
     assert marker_version(folder) == "3.2"
+    assert not folder.with_name(folder.name + ".previous").exists()
+
+    # idempotent: this release, whole, is left alone, and the installer does not run
+    result = machine.run(new, new.install)
+    assert result.returncode == 0, output(result, machine.log(new, "install"))
+    assert len(machine.calls()) == 2
+    assert machine.steps(new, "install")[4:] == [
+        "this release is already in the folder: checking it",
+        f"ok: {CONDA} --version",
+        f"ok: {MARKER} holds version 3.2",
+        "exit 0: 3.2 was already installed and verified; nothing changed",
+    ]
 
     result = machine.run(new, new.uninstall)
     assert result.returncode == 0, output(result, machine.log(new, "uninstall"))
     assert not folder.exists()
-    assert machine.calls()[3:] == [uninstall_call(new)]
+    assert machine.calls()[2:] == [uninstall_call(new)]
     assert machine.steps(new, "uninstall")[-2:] == [
         "removed the folder",
         "exit 0: nothing is left in the install folder",
@@ -449,7 +514,7 @@ def test_install_upgrade_and_uninstall(machine: Machine, make: Callable[..., Kit
     # idempotent: nothing installed is success, and nothing runs
     result = machine.run(new, new.uninstall)
     assert result.returncode == 0, output(result, machine.log(new, "uninstall"))
-    assert len(machine.calls()) == 4
+    assert len(machine.calls()) == 3
     assert machine.steps(new, "uninstall")[-2:] == [
         "nothing to remove: the folder does not exist",
         "exit 0: nothing is left in the install folder",
@@ -648,13 +713,49 @@ def test_the_checksum_is_checked_before_anything_changes(
     assert f"ok: SHA-256 {sha}" in machine.steps(new, "install")
     assert marker_version(folder) == "3.2"
 
-    # a certutil that prints nothing (wine's own) cannot check: said so, and the install goes on
-    result = machine.run(old, old.install, STANDIN_SHA256="")
-    assert result.returncode == 0, output(result, machine.log(old, "install"))
-    assert "warning: certutil printed no SHA-256: the installer's checksum is not checked" in (
-        machine.steps(old, "install")
-    )
+
+@needs_wine
+@pytest.mark.parametrize(
+    ("said", "problem"),
+    [
+        ("", "error: certutil gave no SHA-256 (it returned 0): the installer is not run"),
+        ("not a hash at all", "error: the installer's SHA-256 is not {sha}"),
+    ],
+    ids=["certutil-prints-nothing", "garbled"],
+)
+def test_a_checksum_that_cannot_be_checked_is_exit_3(
+    said: str, problem: str, machine: Machine, make: Callable[..., Kit]
+) -> None:
+    """No hash from certutil (wine's own prints nothing), or one that is not a hash: the
+    installer is never run, and the release in the folder stays."""
+    folder = machine.folder("ds")
+    old = make("old", folder, Options(version="3.1"))
+    new = make("new", folder, Options(version="3.2"))
+    assert machine.run(old, old.install).returncode == 0
+    result = machine.run(new, new.install, STANDIN_SHA256=said)
+    assert result.returncode == 3, output(result, machine.log(new, "install"))
+    assert machine.calls() == [install_call(old)]
     assert marker_version(folder) == "3.1"
+    assert machine.steps(new, "install")[-2:] == [
+        problem.format(sha=new.installer["sha256"]),
+        f"exit 3: {EXIT_CODES[3]}",
+    ]
+
+
+@needs_wine
+def test_a_kit_without_a_checksum_never_installs(
+    machine: Machine, make: Callable[..., Kit]
+) -> None:
+    kit = make("kit", machine.folder("ds"))
+    kit.installer = {**kit.installer, "sha256": ""}
+    kit.write(kit.facts)
+    result = machine.run(kit, kit.install)
+    assert result.returncode == 3, output(result, machine.log(kit, "install"))
+    assert machine.calls() == []
+    assert machine.steps(kit, "install")[-2:] == [
+        f"error: this kit has no SHA-256 for {kit.installer['file']}: the installer is not run",
+        f"exit 3: {EXIT_CODES[3]}",
+    ]
 
 
 @needs_wine
@@ -780,31 +881,31 @@ def test_detection_rules_match_what_the_installer_registers(
     assert kit.facts["windows"]["hive"] == short
     version = kit.construct["version"]
 
+    # intune.json: a Graph win32LobApp (tests/test_intune_graph.py checks it against Graph)
     intune = json.loads(kit.files["intune.json"])
-    assert intune["detectionRule"] == {
-        "type": "registry",
-        "keyPath": f"{long}\\{UNINSTALL_KEY}{key_name}",
-        "valueName": "DisplayVersion",
-        "detectionMethod": "string",
-        "operator": "equals",
-        "value": version,
-        "check32BitOn64System": False,
-    }
-    assert intune["displayName"] == key_name and intune["displayVersion"] == version
-    assert intune["installCommandLine"] == "install.cmd"
+    assert intune["rules"] == [
+        {
+            "@odata.type": "#microsoft.graph.win32LobAppRegistryRule",
+            "ruleType": "detection",
+            "check32BitOn64System": False,
+            "keyPath": f"{long}\\{UNINSTALL_KEY}{key_name}",
+            "valueName": "DisplayVersion",
+            "operationType": "string",
+            "operator": "equal",
+            "comparisonValue": version,
+        }
+    ]
+    assert intune["displayName"] == key_name
+    assert intune["setupFilePath"] == "install.cmd"
+    assert intune["installCommandLine"].startswith("install.cmd")
     assert intune["uninstallCommandLine"] == "uninstall.cmd"
     system = opts.install_type == "AllUsers"
     assert intune["installExperience"]["runAsAccount"] == ("system" if system else "user")
     assert intune["returnCodes"] == [
-        {"returnCode": code, "type": "success" if code == 0 else "failed", "meaning": text}
-        for code, text in sorted(EXIT_CODES.items())
+        {"returnCode": code, "type": "success" if code == 0 else "failed"}
+        for code in sorted(EXIT_CODES)
     ]
-    assert {k: intune["installer"][k] for k in ("file", "size", "sha256")} == {
-        k: kit.installer[k] for k in ("file", "size", "sha256")
-    }
-    assert intune["contentFiles"] == ["install.cmd", "uninstall.cmd", kit.installer["file"]]
-    # /S first, the options, /D= last and unquoted (spaces and all)
-    assert intune["installer"]["silentArguments"] == install_call(kit)[1]
+    assert kit.installer["sha256"] in intune["notes"]
 
     sccm = json.loads(kit.files["sccm.json"])["deploymentType"]
     assert sccm["detectionMethod"] == {
@@ -817,7 +918,7 @@ def test_detection_rules_match_what_the_installer_registers(
         "operator": "Equals",
         "value": version,
     }
-    assert sccm["installationProgram"] == "install.cmd"
+    assert sccm["installationProgram"] == intune["installCommandLine"]
     assert sccm["uninstallationProgram"] == "uninstall.cmd"
     assert sccm["installationBehavior"] == ("Install for system" if system else "Install for user")
     assert [(c["returnCode"], c["codeType"]) for c in sccm["returnCodes"]] == [
@@ -861,10 +962,13 @@ def test_nsis_arguments_are_last_and_unquoted(tmp_path: Path, cert: bytes) -> No
         f'start "" /wait "%IF_INSTALLER%" /S /InstallationType=AllUsers '
         f"/RegisterPython=0 /D={escaped}"
     ]
-    for name in ("install.cmd", "uninstall.cmd"):
+    for name, expected in (
+        ("install.cmd", []),  # the release replaced is moved aside, never uninstalled
+        ("uninstall.cmd", [f'start "" /wait "%IF_UNINSTALLER%" /S _?={escaped}']),
+    ):
         lines = command_lines(kit.files[name])
         uninstalls = [ln for ln in lines if ln.startswith('start "" /wait "%IF_UNINSTALLER%"')]
-        assert uninstalls == [f'start "" /wait "%IF_UNINSTALLER%" /S _?={escaped}'], name
+        assert uninstalls == expected, name
 
 
 def unquoted_groups(line: str) -> list[str]:
@@ -897,3 +1001,246 @@ def test_no_value_is_expanded_unquoted_in_a_block(tmp_path: Path, cert: bytes) -
                 continue
             for group in unquoted_groups(line):
                 assert "%" not in group, (name, line)
+
+
+# --- deploy-time tokens -----------------------------------------------------------------------
+
+
+def no_token_anywhere(machine: Machine, kit: Kit, result: subprocess.CompletedProcess[bytes]):
+    """The token is in no output, log or recorded command line."""
+    logs = [p.read_bytes() for p in machine.programdata.rglob("*") if p.is_file()]
+    calls = machine.standin_log.read_bytes() if machine.standin_log.exists() else b""
+    for text in (result.stdout, result.stderr, *logs, calls, bytes.fromhex(calls.decode() or "")):
+        assert DEPLOY_TOKEN.encode() not in text
+
+
+def with_token(kit: Kit, **changes: Any) -> None:
+    """Rewrite the kit with the profile's token changed (env, win_file, remove_file)."""
+    facts = json.loads(json.dumps(kit.facts))
+    facts["tokens"][0].update(changes)
+    kit.facts = facts
+    kit.write(facts)
+
+
+@needs_wine
+def test_the_token_from_the_variable_reaches_the_installer_unseen(
+    machine: Machine, make: Callable[..., Kit]
+) -> None:
+    kit = make("kit", machine.folder("ds"))
+    result = machine.run(kit, kit.install)
+    assert result.returncode == 0, output(result, machine.log(kit, "install"))
+    assert machine.token_seen.read_text() == DEPLOY_TOKEN
+    assert "token repo: from the variable ACME_TOKEN" in machine.steps(kit, "install")
+    no_token_anywhere(machine, kit, result)
+
+
+@needs_wine
+@pytest.mark.parametrize("remove", [True, False], ids=["remove_file", "keep_file"])
+@pytest.mark.parametrize("flag", ["/TokenFile", "/TokenFile:repo"])
+def test_the_token_from_a_file_argument(
+    flag: str, remove: bool, machine: Machine, make: Callable[..., Kit], tmp_path: Path
+) -> None:
+    kit = make("kit", machine.folder("ds"))
+    with_token(kit, remove_file=remove)
+    given = tmp_path / "dropped by a prior step" / "repo (1).token"
+    given.parent.mkdir()
+    given.write_bytes(DEPLOY_TOKEN.encode() + b"\r\n")
+    result = machine.run(kit, kit.install, flag, wine_path(given), token=None)
+    assert result.returncode == 0, output(result, machine.log(kit, "install"))
+    assert machine.token_seen.read_text() == DEPLOY_TOKEN
+    taken = machine.steps(kit, "install")
+    assert f'token repo: read from "{wine_path(given)}" into the variable ACME_TOKEN' in taken
+    assert given.exists() is not remove
+    assert (f'removed the token file "{wine_path(given)}"' in taken) is remove
+    no_token_anywhere(machine, kit, result)
+
+
+@needs_wine
+def test_a_token_read_only_from_its_file_gets_a_copy_there(
+    machine: Machine, make: Callable[..., Kit], tmp_path: Path
+) -> None:
+    """A token the installer reads only from win_file: the file given is copied there for
+    it, and the copy does not outlive the install."""
+    kit = make("kit", machine.folder("ds"))
+    target = tmp_path / "where the installer reads it.token"
+    with_token(kit, env=None, win_file=wine_path(target))
+    given = tmp_path / "given.token"
+    given.write_bytes(DEPLOY_TOKEN.encode() + b"\r\n")
+    result = machine.run(
+        kit,
+        kit.install,
+        "/TokenFile",
+        wine_path(given),
+        token=None,
+        STANDIN_TOKEN_ENV="",
+        STANDIN_TOKEN_FILE=wine_path(target),
+    )
+    assert result.returncode == 0, output(result, machine.log(kit, "install"))
+    assert machine.token_seen.read_text() == DEPLOY_TOKEN
+    assert not target.exists()
+    assert given.exists()  # remove_file is off
+    no_token_anywhere(machine, kit, result)
+
+
+@needs_wine
+def test_no_token_is_exit_3_before_the_installer_runs(
+    machine: Machine, make: Callable[..., Kit], tmp_path: Path
+) -> None:
+    folder = machine.folder("ds")
+    old = make("old", folder, Options(version="3.1"))
+    new = make("new", folder, Options(version="3.2"))
+    assert machine.run(old, old.install).returncode == 0
+    result = machine.run(new, new.install, token=None)
+    assert result.returncode == 3, output(result, machine.log(new, "install"))
+    assert machine.calls() == [install_call(old)]
+    assert marker_version(folder) == "3.1"  # the old release was not touched
+    assert machine.steps(new, "install")[-2:] == [
+        "error: token repo: none given: set the variable ACME_TOKEN, or pass /TokenFile:repo "
+        "<file>; the installer is not run",
+        f"exit 3: {EXIT_CODES[3]}",
+    ]
+    assert b"ACME_TOKEN" in result.stdout
+
+    missing = tmp_path / "not there.token"
+    result = machine.run(new, new.install, "/TokenFile", wine_path(missing), token=None)
+    assert result.returncode == 3, output(result, machine.log(new, "install"))
+    assert machine.steps(new, "install")[-2] == (
+        f'error: token repo: the file "{wine_path(missing)}" does not exist; '
+        "the installer is not run"
+    )
+    # an unknown argument might be a token pasted by mistake: it is not shown
+    result = machine.run(new, new.install, DEPLOY_TOKEN)
+    assert result.returncode == 3, output(result, machine.log(new, "install"))
+    assert machine.steps(new, "install")[-2] == (
+        "error: an unknown argument (not shown); usage: install.cmd [/TokenFile:<name> <file>]"
+    )
+    assert machine.calls() == [install_call(old)]
+    no_token_anywhere(machine, new, result)
+
+
+# --- safe replacement -------------------------------------------------------------------------
+
+
+@needs_wine
+@pytest.mark.parametrize(
+    ("env", "code"),
+    [({"STANDIN_MODE": "fail"}, 1), ({"STANDIN_MODE": "noverify"}, 2)],
+    ids=["installer-fails", "verification-fails"],
+)
+def test_a_failed_upgrade_leaves_the_old_release_working(
+    env: dict[str, str], code: int, machine: Machine, make: Callable[..., Kit]
+) -> None:
+    folder = machine.folder("ds")
+    old = make("old", folder, Options(version="3.1"))
+    new = make("new", folder, Options(version="3.2"))
+    registry = {"STANDIN_UNINSTALL_NAME": UNINSTALL_NAME}  # the stand-in registers itself
+    try:
+        assert machine.run(old, old.install, **registry).returncode == 0
+        assert machine.display_version(old) == "3.1"
+        before = installed(folder)
+        result = machine.run(new, new.install, **env, **registry)
+        # the detection rule sees the old release again (a new installer that got as far
+        # as its registry step had overwritten the key)
+        assert machine.display_version(new) == "3.1"
+    finally:
+        machine.forget_registry(old)
+    assert result.returncode == code, output(result, machine.log(new, "install"))
+    # the old release was moved aside, not uninstalled, and came back
+    assert machine.calls() == [install_call(old), install_call(new)]
+    assert installed(folder) == before
+    assert marker_version(folder) == "3.1"
+    assert not folder.with_name(folder.name + ".previous").exists()
+    taken = machine.steps(new, "install")
+    assert taken[6:8] == moved_aside(new)
+    assert taken[-3:] == [
+        "restoring the previous release",
+        "restored the previous release in the folder",
+        f"exit {code}: {EXIT_CODES[code]}",
+    ]
+    # and it is still verified: its own kit finds it whole and installs nothing
+    result = machine.run(old, old.install)
+    assert result.returncode == 0, output(result, machine.log(old, "install"))
+    assert machine.steps(old, "install")[-1] == (
+        "exit 0: 3.1 was already installed and verified; nothing changed"
+    )
+    assert len(machine.calls()) == 2
+
+
+@needs_wine
+def test_a_release_left_aside_by_an_interrupted_run_is_put_back(
+    machine: Machine, make: Callable[..., Kit]
+) -> None:
+    folder = machine.folder("ds")
+    old = make("old", folder, Options(version="3.1"))
+    new = make("new", folder, Options(version="3.2"))
+    assert machine.run(old, old.install).returncode == 0
+    aside = folder.with_name(folder.name + ".previous")
+    folder.rename(aside)  # cut short between the move and the install
+    result = machine.run(new, new.install)
+    assert result.returncode == 0, output(result, machine.log(new, "install"))
+    taken = machine.steps(new, "install")
+    assert f'put back the release an interrupted run had left in "{new.prefix}.previous"' in taken
+    assert marker_version(folder) == "3.2" and not aside.exists()
+
+    # something else in the way is left for a person, and nothing changes
+    aside.mkdir()
+    (aside / "notes.txt").write_text("not ours\n")
+    result = machine.run(old, old.install)
+    assert result.returncode == 3, output(result, machine.log(old, "install"))
+    assert marker_version(folder) == "3.2" and (aside / "notes.txt").exists()
+
+
+# --- uninstall options, long paths ------------------------------------------------------------
+
+
+@needs_wine
+def test_the_uninstaller_gets_the_profiles_removal_options(
+    machine: Machine, make: Callable[..., Kit]
+) -> None:
+    folder = machine.folder("ds")
+    kit = make("kit", folder)
+    facts = json.loads(json.dumps(kit.facts))
+    facts["uninstall"] = {
+        "remove_caches": True,
+        "remove_config_files": "user",
+        "remove_user_data": True,
+    }
+    kit.write(facts)
+    assert machine.run(kit, kit.install).returncode == 0
+    result = machine.run(kit, kit.uninstall)
+    assert result.returncode == 0, output(result, machine.log(kit, "uninstall"))
+    # constructor's uninstaller options (uninstall_with_conda_exe), before _?=, which is last
+    raw = f"/S /RemoveCaches=1 /RemoveConfigFiles=user /RemoveUserData=1 _?={kit.prefix}"
+    assert machine.calls()[1:] == [["uninstall", raw, *raw.split(" ")]]
+    assert not folder.exists()
+
+
+def test_no_removal_options_by_default(tmp_path: Path, cert: bytes) -> None:
+    kit = static_kit(tmp_path, Options(), cert)
+    assert kit.facts["uninstall"]["remove_config_files"] == "none"
+    script = kit.files["uninstall.cmd"].decode()
+    assert "/Remove" not in "".join(command_lines(kit.files["uninstall.cmd"]))
+    facts = json.loads(json.dumps(kit.facts))
+    facts["uninstall"]["remove_config_files"] = "all"
+    kit.write(facts)
+    assert "/S /RemoveConfigFiles=all _?=" in kit.files["uninstall.cmd"].decode()
+    assert script != kit.files["uninstall.cmd"].decode()
+
+
+LONG_PATHS_KEY = "HKLM\\SYSTEM\\CurrentControlSet\\Control\\FileSystem"
+
+
+@needs_wine
+def test_the_install_log_reports_long_paths(machine: Machine, make: Callable[..., Kit]) -> None:
+    kit = make("kit", machine.folder("ds"))
+    # one argument each: wine would quote a line with spaces in a way cmd does not read
+    add = ["reg", "add", LONG_PATHS_KEY, "/v", "LongPathsEnabled", "/t", "REG_DWORD", "/d", "1"]
+    done = machine.wine.cmd(["/c", *add, "/f"], {}, machine.root)
+    assert done.returncode == 0, done.stderr
+    try:
+        result = machine.run(kit, kit.install)
+    finally:
+        remove = ["reg", "delete", LONG_PATHS_KEY, "/v", "LongPathsEnabled", "/f"]
+        machine.wine.cmd(["/c", *remove], {}, machine.root)
+    assert result.returncode == 0, output(result, machine.log(kit, "install"))
+    assert machine.steps(kit, "install")[3] == "LongPathsEnabled: 0x1"

@@ -216,6 +216,20 @@ def test_signing_steps_are_skipped_without_secrets(pipelines):
     assert "env" not in linux and not any("sign" in str(s.get("name")) for s in linux["steps"])
 
 
+def test_the_windows_build_packs_the_intune_kit_after_signing(pipelines):
+    """install.intunewin wraps the signed installer and the kit's wrappers, when the runner
+    has IntuneWinAppUtil.exe; every engine has the step, after the checksums."""
+    jobs = YAML(typ="safe").load(pipelines["github"])["jobs"]
+    names = [s.get("name") for s in jobs["build_minimal_win_64"]["steps"]]
+    step = "Intune package (IntuneWinAppUtil.exe, when the runner has it)"
+    assert names.index("checksums after signing") < names.index(step)
+    assert not any(step == s.get("name") for s in jobs["build_minimal_linux_64"]["steps"])
+    for engine in ENGINES:
+        text = pipelines[engine]
+        assert "-s 'install.cmd' -o $kit -q" in text, engine
+        assert text.index("installer-factory rehash") < text.index("IntuneWinAppUtil.exe"), engine
+
+
 @pytest.mark.parametrize("engine", ENGINES)
 def test_output_is_deterministic(engine, pipelines):
     assert render_pipeline(load_matrix(BUNDLED), engine) == pipelines[engine]

@@ -41,7 +41,7 @@ TEMPLATES: dict[Engine, str] = {
 PYTHON = "3.12"  # for installer-factory itself, beside constructor in the CI environment
 TIMESTAMP_URL = "http://timestamp.digicert.com"
 MICROMAMBA_URL = "https://github.com/mamba-org/micromamba-releases/releases/latest/download/"
-TESTED_TYPES = ("sh", "pkg", "exe")  # msi (experimental in constructor) is built, not installed
+TESTED_TYPES = ("sh", "pkg", "exe", "msi")  # msi: msiexec /i, then /x by ProductCode
 
 # Tests run on another image of the same OS than the build where one exists.
 GITHUB_TEST_RUNNERS = {

@@ -41,6 +41,14 @@ def add_lock(add: AddCommand) -> None:
     p.add_argument(
         "--diff", action="store_true", help="solve and show what would change; write nothing"
     )
+    p.add_argument(
+        "--packages-dir",
+        type=Path,
+        metavar="DIR",
+        help="a folder of the downloaded Windows packages: lock reads their file lists to "
+        "record the longest path the installer writes (file:// channels need none), so "
+        "validate and render can check the Windows prefixes against MAX_PATH",
+    )
     p.set_defaults(func=cmd_lock)
 
 
@@ -160,6 +168,7 @@ def cmd_lock(args: argparse.Namespace, out: Console) -> int:
         update=args.update,
         virtual_overrides=_overrides(args.virtual_package),
         progress=out.progress,
+        packages_dir=args.packages_dir,
     )
     text = dump_lock(run.lock, item.file)
     unchanged = path.is_file() and path.read_text(encoding="utf-8") == text

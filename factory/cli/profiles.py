@@ -145,7 +145,9 @@ def _month(value: str) -> str:
 
 
 def cmd_validate(args: argparse.Namespace, out: Console) -> int:
-    from factory.lock.lockfile import lock_warnings
+    from factory.errors import FactoryError, Problem
+    from factory.lock.lockfile import lock_path, lock_warnings, read_lock
+    from factory.lock.path_length import path_length_problems
 
     _, loaded = load_all(args.profiles, out)
     per_item = []  # each profile's warnings: under --strict they fail that profile
@@ -154,11 +156,22 @@ def cmd_validate(args: argparse.Namespace, out: Console) -> int:
         if not item.layered.abstract:
             where = item.layered.location(("packages",))
             found += lock_warnings(item.file, item.profile, where)
+            try:
+                lock = read_lock(lock_path(item.file))
+            except FactoryError:
+                lock = None  # lock_warnings said why
+            for platform in item.profile.platforms:
+                locked = lock.platforms.get(platform.value) if lock is not None else None
+                found += path_length_problems(item, platform, locked)
         per_item.append(found)
     warnings = [w for found in per_item for w in found]
     for warning in warnings:
         out.emit(warning, err=True)
-    failed = bool(args.strict and warnings)
+
+    def bad(found: list[Problem]) -> bool:  # an error, or a warning under --strict
+        return any(p.severity == "error" for p in found) or bool(args.strict and found)
+
+    failed = any(bad(found) for found in per_item)
     if args.json:
         out.json(
             {
@@ -171,7 +184,7 @@ def cmd_validate(args: argparse.Namespace, out: Console) -> int:
                         "abstract": item.layered.abstract,
                         "platforms": [p.value for p in item.profile.platforms],
                         "extends": [str(f) for f in item.layered.chain[:-1]],
-                        "ok": not (args.strict and found),
+                        "ok": not bad(found),
                     }
                     for item, found in zip(loaded, per_item, strict=True)
                 ],
@@ -182,6 +195,10 @@ def cmd_validate(args: argparse.Namespace, out: Console) -> int:
         for item, found in zip(loaded, per_item, strict=True):
             count = f"{len(item.profile.platforms)} platform(s)"
             what = f"{item.profile.name} {item.profile.installer_version}, {count}"
+            errors = sum(1 for p in found if p.severity == "error")
+            if errors:
+                out.emit(f"failed: {item.file} ({errors} error(s))")
+                continue
             if args.strict and found:
                 out.emit(f"failed: {item.file} ({len(found)} warning(s), errors under --strict)")
                 continue
@@ -189,7 +206,8 @@ def cmd_validate(args: argparse.Namespace, out: Console) -> int:
                 f"ok: {item.file} ({'abstract base, ' + count if item.layered.abstract else what})"
             )
     if failed:
-        out.emit("installer-factory: warnings are errors under --strict", err=True)
+        if not any(p.severity == "error" for p in warnings):
+            out.emit("installer-factory: warnings are errors under --strict", err=True)
         return 1
     return 0
 

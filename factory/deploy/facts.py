@@ -9,7 +9,15 @@ factory.formats; here they are filled in from the profile.
 
 from __future__ import annotations
 
-from factory.formats.deploy_facts import DeployFacts, PkgFacts, UnixFacts, WindowsFacts
+from factory.formats.deploy_facts import (
+    DeployFacts,
+    MsiFacts,
+    PkgFacts,
+    TokenFacts,
+    UninstallFacts,
+    UnixFacts,
+    WindowsFacts,
+)
 from factory.formats.installer_marker import InstallerMarker
 from factory.platforms import (
     CA_BUNDLE_RELPATH,
@@ -21,6 +29,7 @@ from factory.platforms import (
 )
 from factory.profiles import channels as ch
 from factory.profiles.model import Profile
+from factory.profiles.msi_rules import builds_msi, msi_identity
 from factory.profiles.token_carriers import token_carriers
 
 
@@ -91,6 +100,7 @@ def deploy_facts(profile: Profile, platform: Platform, ca_bundle: bool) -> Deplo
             receipts_prefix=f"{identifier}.pkg.",
             log_dir=f"/Library/Logs/{deploy.org}/installer-logs",
         )
+    msi = _msi_facts(profile, suffix) if os_ is OS.win and builds_msi(profile) else None
     return DeployFacts(
         name=profile.name,
         version=version,
@@ -106,7 +116,72 @@ def deploy_facts(profile: Profile, platform: Platform, ca_bundle: bool) -> Deplo
         variables=variables,
         variables_file=sep.join(ENV_STATE_RELPATH),
         condarc_tokens=sorted({c.marker for c in token_carriers(profile)}),
+        tokens=_deploy_tokens(profile),
+        uninstall=UninstallFacts(**deploy.uninstall.model_dump()),
+        initialize_conda=bool(profile.install.initialize_conda),
+        register_envs=profile.install.register_envs is not False,
         windows=windows,
         unix=unix,
         pkg=pkg,
+        msi=msi,
     )
+
+
+def _msi_facts(profile: Profile, suffix: str) -> MsiFacts | None:
+    """msiexec's properties (constructor docs/source/cli-options.md, "MSI installers")."""
+    deploy = profile.deploy
+    if deploy is None or deploy.windows is None:
+        return None
+    win = deploy.windows
+    all_users = win.install_type == "AllUsers"
+    # constructor's tests pass MSIINSTALLPERUSER=1 for a per-user install, ALLUSERS=1 else
+    properties = ["ALLUSERS=1" if all_users else "MSIINSTALLPERUSER=1"]
+    if profile.install.register_python:
+        properties.append(f"OPTION_REGISTER_PYTHON={int(win.register_python)}")
+    if profile.install.initialize_conda:
+        properties.append(f"OPTION_INITIALIZE_CONDA={int(win.add_to_path)}")
+    gone = deploy.uninstall
+    uninstall = [
+        f"OPTION_REMOVE_USER_DATA={int(gone.remove_user_data)}",
+        f"OPTION_REMOVE_CACHES={int(gone.remove_caches)}",
+        f"OPTION_REMOVE_CONFIG_FILES={int(gone.remove_config_files != 'none')}",
+    ]
+    identity = msi_identity(profile)
+    packed = identity.upgrade_code_packed
+    hive = "HKLM" if all_users else "HKCU"
+    return MsiFacts(
+        prefix=win.prefix + suffix,
+        all_users=all_users,
+        properties=properties,
+        uninstall_properties=uninstall,
+        product_name=identity.product_name,
+        product_version=identity.product_version,
+        bundle_identifier=identity.bundle_identifier,
+        upgrade_code=identity.upgrade_code,
+        upgrade_code_packed=packed,
+        upgrade_key=(
+            f"HKLM\\SOFTWARE\\Classes\\Installer\\UpgradeCodes\\{packed}"
+            if all_users
+            else f"HKCU\\Software\\Microsoft\\Installer\\UpgradeCodes\\{packed}"
+        ),
+        uninstall_key=f"{hive}\\SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Uninstall\\",
+        log_dir=f"%ProgramData%\\{deploy.org}\\installer-logs",
+    )
+
+
+def _deploy_tokens(profile: Profile) -> list[TokenFacts]:
+    out = []
+    for name, token in sorted(profile.tokens.items()):
+        if token.install != "deploy" or token.deploy is None:
+            continue
+        d = token.deploy
+        out.append(
+            TokenFacts(
+                name=name,
+                env=d.env,
+                unix_file=d.unix_file,
+                win_file=d.win_file,
+                remove_file=d.remove_file,
+            )
+        )
+    return out

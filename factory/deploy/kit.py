@@ -17,6 +17,7 @@ from typing import Any
 from factory.formats.build_report import listed_installers
 from factory.formats.deploy_facts import DeployFacts
 from factory.output.layout import REPORT_FILE, facts_file, kit_dir
+from factory.profiles.msi_rules import PACKED_ORDER
 from factory.quoting.shells import cmd_arg, sh_quote
 from factory.templating import template_environment
 from factory.version import __version__
@@ -27,14 +28,16 @@ EXIT_CODES = {
     0: "installed and verified",
     1: "the installer failed (its own exit status was not 0)",
     2: "the installer reported success but the installation is incomplete or wrong",
-    3: "the wrapper could not start (installer missing or its checksum wrong, no admin "
-    "rights, log not writable)",
+    3: "the wrapper could not start (installer missing or its checksum wrong or unknown, no "
+    "deploy-time token, no admin rights, not enough free space, log not writable, a release "
+    "in the way)",
 }
 
 KIT_FILES: dict[str, tuple[str, ...]] = {
     "exe": ("install.cmd", "uninstall.cmd", "intune.json", "sccm.json", "DEPLOY.md"),
     "sh": ("install.sh", "uninstall.sh", "ansible-install.yml", "DEPLOY.md"),
     "pkg": ("install.sh", "uninstall.sh", "jamf.json", "DEPLOY.md"),
+    "msi": ("install.cmd", "uninstall.cmd", "intune.json", "sccm.json", "DEPLOY.md"),
 }
 
 
@@ -54,12 +57,16 @@ def kit_context(project_facts: dict[str, Any], installer: dict[str, Any]) -> dic
         "installer": installer,
         "exit_codes": EXIT_CODES,
         "tool_version": __version__,
+        # msi: a packed GUID's digits in GUID order (the wrappers unpack ProductCodes)
+        "guid_order": [PACKED_ORDER.index(i) for i in range(32)],
     }
 
 
 def render_kit(context: dict[str, Any]) -> dict[str, bytes]:
     """{file name: bytes} for one installer; .cmd files get CRLF and must be ASCII."""
     kind = context["installer"]["installer_type"]
+    if kind == "msi" and "msi" not in context:  # the profile does not list msi for win
+        return {}
     env = environment()
     out = {}
     for name in KIT_FILES.get(kind, ()):

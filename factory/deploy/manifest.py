@@ -18,6 +18,7 @@ from factory.formats.manifest import (
     Entry,
     FileDetection,
     Manifest,
+    MsiDetection,
     ReceiptDetection,
     RegistryDetection,
     schema_text,
@@ -83,6 +84,17 @@ def _commands(facts: DeployFacts, file: str, kind: str, rel: str) -> Commands:
         )
         registry = RegistryDetection(hive=win.hive, key=win.registry_key, equals=version)
         return install, uninstall, registry
+    if kind == "msi" and facts.msi is not None:
+        msi = facts.msi
+        options = " ".join([*msi.properties, f'TARGETDIR="{msi.prefix}"'])
+        install = Command(
+            command=f'msiexec /i "{file}" /qn /norestart {options}',
+            wrapper=f"{wrapper}/install.cmd",
+        )
+        removal = " ".join([f'msiexec /x "{file}" /qn /norestart', *msi.uninstall_properties])
+        uninstall = Command(command=removal, wrapper=f"{wrapper}/uninstall.cmd")
+        detection = MsiDetection(upgrade_code=msi.upgrade_code, version=msi.product_version)
+        return install, uninstall, detection
     if kind == "pkg" and facts.pkg is not None:
         pkg = facts.pkg
         install = Command(

@@ -66,6 +66,9 @@ class PlatformLock(_Record):
     virtual_packages: list[str]  # name=version=build
     inputs_sha256: str
     packages: list[Locked] = Field(default_factory=list)
+    # Windows: the longest path the installer writes below its prefix, when lock could
+    # read every package (factory/lock/path_length.py)
+    longest_path: int | None = None
 
     @field_validator("packages", mode="before")
     @classmethod
@@ -111,6 +114,7 @@ def dump_lock(lock: LockData, profile_file: Path) -> str:
         lines += [
             f"  {name}:",
             f"    inputs_sha256: {entry.inputs_sha256}",
+            *([] if entry.longest_path is None else [f"    longest_path: {entry.longest_path}"]),
             "    specs:",
             *(f"      - {yamltext.scalar(s)}" for s in entry.specs),
             "    virtual_packages:",

@@ -44,7 +44,16 @@ class FileDetection(StrictModel):
     version: str = Field(description="The version that file must hold.")
 
 
-Detection = RegistryDetection | ReceiptDetection | FileDetection
+class MsiDetection(StrictModel):
+    type: Literal["msi"] = "msi"
+    upgrade_code: str = Field(
+        description="Windows Installer's UpgradeCode; each build has a new ProductCode, so a "
+        "rule asks which products the UpgradeCode has and their version."
+    )
+    version: str = Field(description="The ProductVersion those products must have.")
+
+
+Detection = RegistryDetection | ReceiptDetection | FileDetection | MsiDetection
 
 
 class Entry(StrictModel):

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from factory.errors import FactoryError, InputError
@@ -21,9 +22,10 @@ from factory.lock.lockfile import (
     channel_priority,
     platform_inputs,
 )
+from factory.lock.path_length import longest_path
 from factory.lock.repodata import Fetcher
 from factory.lock.specs import check_specs, parse
-from factory.platforms import Platform
+from factory.platforms import OS, Platform
 from factory.profiles.channels import channel_urls
 from factory.profiles.load import LoadedProfile
 
@@ -204,6 +206,7 @@ def lock_profile(
     update: list[str] | None = None,
     virtual_overrides: dict[str, str] | None = None,
     progress: Progress | None = None,
+    packages_dir: Path | None = None,
 ) -> LockRun:
     """Solve `platforms`; other platforms of `previous` are kept as they were. With
     `update`, every package of `previous` but those named keeps its exact record; a named
@@ -214,7 +217,7 @@ def lock_profile(
     check_specs(loaded)
     sources = Sources(fetcher, ch.build_channels(loaded.profile), progress or _quiet)
     try:
-        return _lock(loaded, platforms, sources, previous, update, virtual_overrides)
+        return _lock(loaded, platforms, sources, previous, update, virtual_overrides, packages_dir)
     finally:
         sources.close()
 
@@ -267,6 +270,7 @@ def _lock(
     previous: LockData | None,
     update: list[str] | None,
     virtual_overrides: dict[str, str] | None,
+    packages_dir: Path | None = None,
 ) -> LockRun:
     profile = loaded.profile
     channels, priority = sources.channels, channel_priority(profile)
@@ -303,7 +307,10 @@ def _lock(
             continue
         # sorted by each row once: Locked's own comparison rebuilds both rows every time
         packages = sorted((to_locked(r) for r in result), key=Locked.row)
-        entries[platform.value] = entry.model_copy(update={"packages": packages})
+        longest = longest_path(packages, packages_dir) if platform.os is OS.win else None
+        entries[platform.value] = entry.model_copy(
+            update={"packages": packages, "longest_path": longest}
+        )
     if failures:
         hint = f"`installer-factory doctor {loaded.file.name}` explains which specs conflict"
         raise SolveFailed("cannot solve\n" + "\n".join(failures) + f"\n{hint}")

@@ -24,9 +24,18 @@ def installed_tokens(profile: Profile, sources: ProfileSources) -> Iterator[Find
         if token.install == "none":
             continue
         deploy = token.deploy
+        systems = {p.os for p in profile.platforms}
+        pkg = OS.osx in systems and "pkg" in profile.installer_types.for_os(OS.osx)
+        if deploy is not None and pkg and deploy.unix_file is None:
+            yield Finding(
+                ("tokens", name, "deploy"),
+                "a .pkg is built for macOS, and macOS's installer does not pass the caller's "
+                "environment to package scripts, so only a token file reaches them: give "
+                "`unix_file` (the Jamf kit writes the token there)",
+                "warning",
+            )
         if deploy is None or deploy.env is not None:
             continue
-        systems = {p.os for p in profile.platforms}
         if OS.win in systems and deploy.win_file is None:
             yield Finding(
                 ("tokens", name, "deploy"),
@@ -197,11 +206,23 @@ def deploy_kit(profile: Profile, sources: ProfileSources) -> Iterator[Finding]:
                     ("deploy", "windows", "add_to_path"),
                     "needs install.initialize_conda: without it the installer has no /AddToPath",
                 )
-        if install.uninstall_name is None:
+        exe = "exe" in profile.installer_types.for_os(OS.win)
+        if exe and install.uninstall_name is None:  # an .msi registers under its own name
             yield Finding(
                 ("deploy",),
                 "needs install.uninstall_name on win-64: it names the registry key the "
                 "Intune/SCCM detection rule reads",
+            )
+        removes = deploy.uninstall
+        wanted = removes.remove_caches or removes.remove_user_data
+        # an .msi always uninstalls with conda-standalone; an .exe only when asked to
+        asked = wanted or removes.remove_config_files != "none"
+        if exe and asked and not install.uninstall_with_conda_exe:
+            yield Finding(
+                ("deploy", "uninstall"),
+                "needs install.uninstall_with_conda_exe on win-64: only constructor's "
+                "conda-standalone uninstaller takes /RemoveCaches, /RemoveConfigFiles and "
+                "/RemoveUserData",
             )
     if "sh" in types and any(p.os is not OS.win for p in profile.platforms):
         if deploy.unix is None:

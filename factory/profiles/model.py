@@ -60,7 +60,11 @@ class InstallerTypes(StrictModel):
 
     linux: list[Literal["sh"]] = Field(default_factory=lambda: ["sh"], min_length=1)
     osx: list[Literal["pkg", "sh"]] = Field(default_factory=lambda: ["pkg"], min_length=1)
-    win: list[Literal["exe"]] = Field(default_factory=lambda: ["exe"], min_length=1)
+    win: list[Literal["exe", "msi"]] = Field(
+        default_factory=lambda: ["exe"],
+        min_length=1,
+        description="exe (NSIS), msi (experimental in constructor: Briefcase and WiX).",
+    )
 
     def for_os(self, os: OS) -> list[str]:
         return list(getattr(self, os.value))
@@ -441,6 +445,19 @@ class DeployUnix(StrictModel):
     )
 
 
+class DeployUninstall(StrictModel):
+    """What an uninstall removes besides the prefix. On Windows these are constructor's
+    uninstaller options (they need install.uninstall_with_conda_exe)."""
+
+    remove_caches: bool = Field(False, description="Package caches (/RemoveCaches=1).")
+    remove_config_files: Literal["none", "user", "system", "all"] = Field(
+        "none", description="conda configuration files (/RemoveConfigFiles=...)."
+    )
+    remove_user_data: bool = Field(
+        False, description="Users' data such as ~/.conda (/RemoveUserData=1)."
+    )
+
+
 class Deploy(StrictModel):
     """What the deployment kit needs: where installs go and how upgrades happen."""
 
@@ -455,6 +472,7 @@ class Deploy(StrictModel):
     )
     windows: DeployWindows | None = None
     unix: DeployUnix | None = None
+    uninstall: DeployUninstall = Field(default_factory=DeployUninstall)
 
 
 class WindowsSigning(StrictModel):

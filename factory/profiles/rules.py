@@ -28,6 +28,7 @@ from factory.profiles.install_rules import (
     tokens_carried,
 )
 from factory.profiles.model import Profile
+from factory.profiles.msi_rules import msi_installers
 from factory.profiles.prefix_rules import windows_default_prefix
 from factory.profiles.settings_rules import secret_settings
 from factory.profiles.sources import ProfileSources
@@ -382,6 +383,7 @@ RULES = (
     shared_tokens,
     scope_consistent,
     deploy_kit,
+    msi_installers,
 )
 
 

@@ -20,10 +20,12 @@ from types import MappingProxyType
 from typing import Any
 
 from factory.deploy.facts import deploy_facts, installer_marker, uninstall_name
+from factory.errors import ProfileInvalid
 from factory.formats.deploy_facts import DeployFacts
 from factory.formats.installer_marker import InstallerMarker
 from factory.formats.lock_file import LockData, PlatformLock
 from factory.lock.lockfile import explicit_text
+from factory.lock.path_length import path_length_problems
 from factory.output.layout import (
     CA_BUNDLE_FILE,
     ENVIRONMENT_FILE,
@@ -229,6 +231,10 @@ def plan_project(
     profile = loaded.profile
     facts = platform.facts
     locked = lock.platforms.get(platform.value) if lock is not None else None
+    # a Windows prefix the locked installer would refuse (MAX_PATH) is refused here
+    too_long = [p for p in path_length_problems(loaded, platform, locked) if p.severity == "error"]
+    if too_long:
+        raise ProfileInvalid(too_long)
     build_channels = ch.build_channels(profile)
     groups = profile.packages.groups_for(platform)
     spec_count = len(profile.packages.specs_for(platform))
@@ -417,6 +423,9 @@ def _options(profile: Profile, platform: Platform, assets: list[str]) -> dict[st
             if value == {} or value == []:
                 continue
             out[key] = value
+    if os_ is OS.win and "msi" in profile.installer_types.win and install.reverse_domain_identifier:
+        # MSI: constructor derives the UpgradeCode from it (factory/deploy/msi_facts.py)
+        out["reverse_domain_identifier"] = install.reverse_domain_identifier
     for key in ("welcome", "header", "icon"):
         asset = next((a for a in assets if a.startswith(f"images/{key}.")), None)
         if asset:

@@ -21,7 +21,24 @@
  * The installation: a copy of the folder STANDIN_PAYLOAD (the project as the fake install
  * of the tests leaves it) and Uninstall-<STANDIN_NAME>.exe (a copy of this program).
  *
- * Uninstaller (Uninstall-*.exe): removes everything in its folder except itself, as NSIS
+ * Registry, as constructor's NSIS template writes it (only when STANDIN_UNINSTALL_NAME is
+ * set, so the session's registry stays clean otherwise): a good install (modes ok, broken,
+ * noverify; never fail, whose NSIS run stops before the registry step) writes
+ * SOFTWARE\Microsoft\Windows\CurrentVersion\Uninstall\<STANDIN_UNINSTALL_NAME> with
+ * DisplayVersion = STANDIN_VERSION, in HKLM for /InstallationType=AllUsers and HKCU
+ * otherwise; the uninstaller deletes that key from both.
+ *
+ * Deploy-time token, read as the installer's post-install step (post_install.bat.j2) reads
+ * it: the variable named by STANDIN_TOKEN_ENV first, else the first line of the file
+ * STANDIN_TOKEN_FILE. When either is set and neither gives a token, the install fails as
+ * the unattended post-install does ("none given to this unattended install": exit 1,
+ * nothing laid out). What it got is written to STANDIN_TOKEN_SEEN (a test's own file,
+ * never a log under test); with STANDIN_TOKEN_REMOVE=1 a token read from the file has the
+ * file removed, as the post-install does with the profile's remove_file.
+ *
+ * Uninstaller (Uninstall-*.exe): constructor's uninstaller options (/RemoveCaches=,
+ * /RemoveConfigFiles=, /RemoveUserData=, with uninstall_with_conda_exe) come before _?=
+ * and are only recorded. It removes everything in its folder except itself, as NSIS
  * does when run with _?=, and exits STANDIN_UNINSTALL_EXIT (default 0). With STANDIN_HOLD
  * (a path relative to the folder) it first opens that file without sharing and hands the
  * handle to a child that keeps it open for STANDIN_HOLD_MS (default 3000) after the
@@ -226,6 +243,77 @@ static int is_empty_dir(const char *dir)
     return empty;
 }
 
+#define UNINSTALL_KEY "SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Uninstall\\"
+
+static int uninstall_key(char *out, size_t size)
+{
+    const char *name = env_or("STANDIN_UNINSTALL_NAME", "");
+    if (*name == '\0')
+        return 0;
+    snprintf(out, size, "%s%s", UNINSTALL_KEY, name);
+    return 1;
+}
+
+static void register_release(void)
+{
+    const char *version = env_or("STANDIN_VERSION", "");
+    HKEY hive = strstr(raw_args(), "/InstallationType=AllUsers") != NULL ? HKEY_LOCAL_MACHINE
+                                                                        : HKEY_CURRENT_USER;
+    char key[1024];
+    HKEY h;
+
+    if (!uninstall_key(key, sizeof key))
+        return;
+    if (RegCreateKeyExA(hive, key, 0, NULL, 0, KEY_WRITE, NULL, &h, NULL) != ERROR_SUCCESS)
+        return;
+    RegSetValueExA(h, "DisplayVersion", 0, REG_SZ, (const BYTE *)version,
+                   (DWORD)strlen(version) + 1);
+    RegCloseKey(h);
+}
+
+static void unregister_release(void)
+{
+    char key[1024];
+
+    if (!uninstall_key(key, sizeof key))
+        return;
+    RegDeleteKeyA(HKEY_LOCAL_MACHINE, key);
+    RegDeleteKeyA(HKEY_CURRENT_USER, key);
+}
+
+/* 0 when a token was expected and none was given (the post-install would fail). */
+static int take_token(void)
+{
+    const char *var = env_or("STANDIN_TOKEN_ENV", "");
+    const char *file = env_or("STANDIN_TOKEN_FILE", "");
+    const char *seen = getenv("STANDIN_TOKEN_SEEN");
+    const char *value = NULL;
+    char line[1024];
+    FILE *f;
+
+    if (*var == '\0' && *file == '\0')
+        return 1;
+    if (*var != '\0' && (value = getenv(var)) != NULL && *value == '\0')
+        value = NULL;
+    if (value == NULL && *file != '\0' && (f = fopen(file, "rb")) != NULL) {
+        if (fgets(line, sizeof line, f) != NULL) {
+            line[strcspn(line, "\r\n")] = '\0';
+            if (*line != '\0')
+                value = line;
+        }
+        fclose(f);
+        if (value != NULL && strcmp(env_or("STANDIN_TOKEN_REMOVE", ""), "1") == 0)
+            DeleteFileA(file);
+    }
+    if (value == NULL)
+        return 0;
+    if (seen != NULL && (f = fopen(seen, "wb")) != NULL) {
+        fputs(value, f);
+        fclose(f);
+    }
+    return 1;
+}
+
 static int install(const char *prefix)
 {
     const char *mode = env_or("STANDIN_MODE", "ok");
@@ -238,6 +326,8 @@ static int install(const char *prefix)
         return USAGE;
     if (!is_empty_dir(prefix))
         return 1; /* NSIS: "the folder must be empty" */
+    if (!take_token())
+        return 1; /* post_install.bat: no token for an unattended install */
     make_dirs(prefix);
     copy_tree(env_or("STANDIN_PAYLOAD", ""), prefix, "");
     if (strcmp(mode, "noverify") == 0) {
@@ -250,6 +340,7 @@ static int install(const char *prefix)
     GetModuleFileNameA(NULL, self, sizeof self);
     snprintf(rel, sizeof rel, "Uninstall-%s.exe", name);
     copy_file(self, prefix, rel);
+    register_release();
     return 0;
 }
 
@@ -314,6 +405,7 @@ static int uninstall(const char *prefix)
     GetModuleFileNameA(NULL, self, sizeof self);
     base = strrchr(self, '\\');
     remove_contents(prefix, base != NULL ? base + 1 : self);
+    unregister_release();
     return (int)strtol(env_or("STANDIN_UNINSTALL_EXIT", "0"), NULL, 0);
 }
 
