@@ -410,7 +410,8 @@ def _deploy_win_prefix(value: str) -> str:
     if not WIN_ABS.match(value):
         raise ValueError(r"must be an absolute Windows path (C:\...)")
     if re.fullmatch(r"[A-Za-z]:\\?|\\\\[^\\]+\\[^\\]+\\?", value):
-        # the wrappers clear the folder before a replace: never a whole drive or share
+        # the wrappers move the folder aside and remove it after a replace: never a whole
+        # drive or share
         raise ValueError("must be a folder, not the root of a drive or share")
     refused = sorted({c for c in value if c in WIN_PREFIX_REFUSED})
     if refused:
@@ -467,7 +468,8 @@ class Deploy(StrictModel):
     )
     upgrade: Literal["replace", "side_by_side"] = Field(
         "replace",
-        description="replace: uninstall an older release, then install; side_by_side: each "
+        description="replace: the new release goes where the old one was, which is kept "
+        "aside until the new one is verified and put back if it is not; side_by_side: each "
         "release in its own <prefix>-<version> folder.",
     )
     windows: DeployWindows | None = None
