@@ -6,13 +6,11 @@ across members is still searched."""
 
 from __future__ import annotations
 
-import io
 import secrets
-import tarfile
-import zipfile
 from pathlib import Path
 
 import zstandard
+from archive_support import conda_bytes, tar_bytes
 
 from factory.leaks.scan import Finding, scan_paths
 
@@ -20,30 +18,18 @@ MiB = 1 << 20
 HEADER = b"#!/bin/sh\n# NAME: Fake\nexit 0\n@@END_HEADER@@\n"
 
 
-def _tar(members: dict[str, bytes]) -> bytes:
-    buffer = io.BytesIO()
-    with tarfile.open(fileobj=buffer, mode="w") as archive:
-        for name, data in members.items():
-            info = tarfile.TarInfo(name)
-            info.size = len(data)
-            archive.addfile(info, io.BytesIO(data))
-    return buffer.getvalue()
-
-
-def _conda(content: bytes) -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as archive:
-        archive.writestr("metadata.json", b'{"conda_pkg_format_version": 2}')
-        packed = zstandard.ZstdCompressor().compress(_tar({"info/a.txt": content}))
-        archive.writestr("pkg-x-1.0-0.tar.zst", packed)
-    return buffer.getvalue()
-
-
 def test_a_payload_ending_in_a_conda_package_is_carved_as_a_tar(tmp_path: Path) -> None:
     """The .conda's end record sits near the end of the installer, but not at its end:
     the installer is not a self-extracting zip, and every payload member is searched."""
     tok = secrets.token_urlsafe(24)
-    payload = _tar({"pkgs/urls.txt": f"x {tok}\n".encode(), "pkgs/x-1.0-0.conda": _conda(b"hi")})
+    payload = tar_bytes(
+        {
+            "pkgs/urls.txt": f"x {tok}\n".encode(),
+            "pkgs/x-1.0-0.conda": conda_bytes(
+                zstandard.ZstdCompressor().compress(tar_bytes({"info/a.txt": b"hi"}))
+            ),
+        }
+    )
     installer = tmp_path / "Fake-1-Linux-x86_64.sh"
     installer.write_bytes(HEADER + payload)
     result = scan_paths([installer], {"repo": tok.encode()})
@@ -59,7 +45,7 @@ def test_a_big_verbatim_member_is_searched_once(tmp_path: Path) -> None:
     big = bytearray(secrets.token_bytes(2 * MiB))
     big[MiB : MiB + len(tok)] = tok.encode()
     archive = tmp_path / "bundle.tar"
-    archive.write_bytes(_tar({"big.bin": bytes(big), "small.txt": b"hello\n"}))
+    archive.write_bytes(tar_bytes({"big.bin": bytes(big), "small.txt": b"hello\n"}))
     result = scan_paths([archive], {"repo": tok.encode()})
     assert result.findings == [Finding(str(archive), "big.bin", MiB, "token repo")]
     size = archive.stat().st_size
@@ -73,7 +59,7 @@ def test_what_lies_between_and_across_members_is_still_searched(tmp_path: Path) 
     tok, name_tok = secrets.token_urlsafe(24), secrets.token_urlsafe(24)
     big = secrets.token_bytes(MiB - 10) + tok[:10].encode()
     archive = tmp_path / "bundle.tar"
-    data = _tar({"a.bin": big, tok[10:]: b"x", f"cache/{name_tok}.bin": big})
+    data = tar_bytes({"a.bin": big, tok[10:]: b"x", f"cache/{name_tok}.bin": big})
     archive.write_bytes(data)
     result = scan_paths([archive], {"repo": tok.encode(), "name": name_tok.encode()})
     found = {(f.member, f.offset, f.kind) for f in result.findings}

@@ -9,7 +9,6 @@ import io
 import json
 import secrets
 import sys
-import tarfile
 import zipfile
 from pathlib import Path
 
@@ -20,33 +19,16 @@ else:  # pragma: no cover
 
 import pytest
 import zstandard
+from archive_support import conda_bytes, tar_bytes
 from conftest import REPO, mixed_secret
 
 from factory.leaks import streams
 from factory.leaks.scan import scan_paths
 
 
-def _tar(members: dict[str, bytes]) -> bytes:
-    buffer = io.BytesIO()
-    with tarfile.open(fileobj=buffer, mode="w") as archive:
-        for name, data in members.items():
-            info = tarfile.TarInfo(name)
-            info.size = len(data)
-            archive.addfile(info, io.BytesIO(data))
-    return buffer.getvalue()
-
-
-def _conda(pkg: bytes) -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as archive:
-        archive.writestr("metadata.json", b'{"conda_pkg_format_version": 2}')
-        archive.writestr("pkg-x-1.0-0.tar.zst", pkg)
-    return buffer.getvalue()
-
-
 def _package(token: str) -> bytes:
-    inner = _tar({"etc/x.conf": f"token {token}\n".encode()})
-    return _conda(zstandard.ZstdCompressor().compress(inner))
+    inner = tar_bytes({"etc/x.conf": f"token {token}\n".encode()})
+    return conda_bytes(zstandard.ZstdCompressor().compress(inner))
 
 
 @pytest.mark.skipif(tomllib is None, reason="tomllib is Python 3.11+")
@@ -67,9 +49,9 @@ def test_a_conda_package_is_opened(tmp_path: Path) -> None:
 
 
 def _damaged(tmp_path: Path) -> Path:
-    packed = zstandard.ZstdCompressor().compress(_tar({"a.txt": secrets.token_bytes(50_000)}))
+    packed = zstandard.ZstdCompressor().compress(tar_bytes({"a.txt": secrets.token_bytes(50_000)}))
     package = tmp_path / "x-1.0-0.conda"
-    package.write_bytes(_conda(packed[: len(packed) // 2]))  # cut off mid-stream
+    package.write_bytes(conda_bytes(packed[: len(packed) // 2]))  # cut off mid-stream
     return package
 
 
