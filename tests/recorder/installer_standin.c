@@ -53,38 +53,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "standin_support.h"
+
 #define USAGE 64
 #define PATH_CHARS 4096
-
-static const char *env_or(const char *name, const char *fallback)
-{
-    const char *value = getenv(name);
-    return value != NULL ? value : fallback;
-}
-
-/* The command line after the program name, which NSIS parses itself. */
-static const char *raw_args(void)
-{
-    const char *p = GetCommandLineA();
-    if (*p == '"') {
-        p = strchr(p + 1, '"');
-        p = p != NULL ? p + 1 : "";
-    } else {
-        while (*p && *p != ' ' && *p != '\t')
-            p++;
-    }
-    while (*p == ' ' || *p == '\t')
-        p++;
-    return p;
-}
-
-static void log_field(FILE *f, const char *text)
-{
-    const unsigned char *p;
-    for (p = (const unsigned char *)text; *p; p++)
-        fprintf(f, "%02x", *p);
-    fputs("00", f);
-}
 
 static int log_run(const char *role, int argc, char **argv)
 {

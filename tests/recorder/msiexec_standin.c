@@ -32,38 +32,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "standin_support.h"
+
 #define USAGE 64
 #define PATH_CHARS 4096
 #define UNINSTALL "SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Uninstall\\"
-
-static const char *env_or(const char *name, const char *fallback)
-{
-    const char *value = getenv(name);
-    return value != NULL ? value : fallback;
-}
-
-static const char *raw_args(void)
-{
-    const char *p = GetCommandLineA();
-    if (*p == '"') {
-        p = strchr(p + 1, '"');
-        p = p != NULL ? p + 1 : "";
-    } else {
-        while (*p && *p != ' ' && *p != '\t')
-            p++;
-    }
-    while (*p == ' ' || *p == '\t')
-        p++;
-    return p;
-}
-
-static void log_field(FILE *f, const char *text)
-{
-    const unsigned char *p;
-    for (p = (const unsigned char *)text; *p; p++)
-        fprintf(f, "%02x", *p);
-    fputs("00", f);
-}
 
 static void log_run(int argc, char **argv)
 {
