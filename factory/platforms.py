@@ -62,12 +62,9 @@ CA_BUNDLE_RELPATH = ("etc", "installer-factory", "ca-bundle.pem")
 MARKER_RELPATH = ("etc", "installer-factory", "installer.json")
 MARKER_STAGED_RELPATH = ("etc", "installer-factory", "installer.json.pending")
 
-# conda reads repository tokens from $BINSTAR_CONFIG_DIR/data/<quote_plus(url)>.token; the
-# post-install step points BINSTAR_CONFIG_DIR here. Baked tokens ride in the installer
-# under STAGED_TOKENS_RELPATH until the post-install step moves them there.
-BINSTAR_RELPATH = ("etc", "installer-factory", "binstar")
-
 # `conda env config vars set -p PREFIX` keeps the variables here as JSON, {"env_vars": {...}}
 # (PREFIX_STATE_FILE in conda/base/constants.py, written by conda/core/prefix_data.py)
 ENV_STATE_RELPATH = ("conda-meta", "state")
+# Baked tokens ride in the installer here until the post-install step reads them into
+# .condarc and deletes the file (factory/profiles/token_carriers.py).
 STAGED_TOKENS_RELPATH = ("etc", "installer-factory", "tokens")

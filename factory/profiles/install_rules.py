@@ -62,8 +62,9 @@ def token_urls_apart(profile: Profile, sources: ProfileSources) -> Iterator[Find
     whose URL is a prefix of the channel's (CondaHttpAuth.add_binstar_token in
     conda/gateways/connection/session.py), trying them in os.scandir order, which no one
     controls: with `.../api/repo/` and `.../api/repo/baked/` either token can go to the
-    channels under the longer one. Every token shares the build's store; installed ones
-    also the installation's."""
+    channels under the longer one. Every token shares the build's store (builds/job.py);
+    installed ones ride in .condarc, where overlapping URLs would also mean two tokens for
+    one channel (token_carriers.py)."""
     seen: list[tuple[str, str]] = []
     for name, token in profile.tokens.items():
         keys = _token_keys(token.url)

@@ -109,23 +109,6 @@ static void join(char *out, const char *dir, const char *rel)
     snprintf(out, PATH_CHARS, "%s\\%s", dir, rel);
 }
 
-/* CreateDirectory for every level of a path; existing levels are fine. */
-static void make_dirs(const char *path)
-{
-    char buffer[PATH_CHARS];
-    char *p;
-
-    snprintf(buffer, sizeof buffer, "%s", path);
-    for (p = buffer + 3; *p; p++) {
-        if (*p == '\\') {
-            *p = '\0';
-            CreateDirectoryA(buffer, NULL);
-            *p = '\\';
-        }
-    }
-    CreateDirectoryA(buffer, NULL);
-}
-
 static int left_out(const char *rel)
 {
     return strcmp(env_or("STANDIN_MODE", "ok"), "broken") == 0

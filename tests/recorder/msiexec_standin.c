@@ -72,22 +72,6 @@ static void pack(char *out, const char *guid)
     out[32] = '\0';
 }
 
-static void make_dirs(const char *path)
-{
-    char buffer[PATH_CHARS];
-    char *p;
-
-    snprintf(buffer, sizeof buffer, "%s", path);
-    for (p = buffer + 3; *p; p++) {
-        if (*p == '\\') {
-            *p = '\0';
-            CreateDirectoryA(buffer, NULL);
-            *p = '\\';
-        }
-    }
-    CreateDirectoryA(buffer, NULL);
-}
-
 static void copy_tree(const char *from, const char *to)
 {
     char pattern[PATH_CHARS], a[PATH_CHARS], b[PATH_CHARS];

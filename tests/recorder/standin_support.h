@@ -40,4 +40,21 @@ static void log_field(FILE *f, const char *text)
     fputs("00", f);
 }
 
+/* CreateDirectory for every level of a path; existing levels are fine. */
+static void make_dirs(const char *path)
+{
+    char buffer[4096];
+    char *p;
+
+    snprintf(buffer, sizeof buffer, "%s", path);
+    for (p = buffer + 3; *p; p++) {
+        if (*p == '\\') {
+            *p = '\0';
+            CreateDirectoryA(buffer, NULL);
+            *p = '\\';
+        }
+    }
+    CreateDirectoryA(buffer, NULL);
+}
+
 #endif
