@@ -24,7 +24,13 @@ from factory.cli.main import main
 REPO = Path(__file__).resolve().parent.parent
 PROFILES = REPO / "profiles"
 SHARED = REPO.parent / "shared" / "reference"
-EXAMPLES = ["minimal", "acme-datasci-prod", "acme-datasci-dev", "conda-forge-mirror"]
+EXAMPLES = [
+    "minimal",
+    "acme-datasci-prod",
+    "acme-datasci-dev",
+    "conda-forge-mirror",
+    "acme-analytics",
+]
 
 # --- hypothesis ---------------------------------------------------------------------------
 

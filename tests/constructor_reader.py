@@ -178,9 +178,60 @@ def _environment_records(
     return [package_name(m.group("fn")) for m in entries]
 
 
-def build_time_errors(data: dict[str, Any], platform: str, project: Path | None) -> list[str]:
+def _frozen_env(destination: str) -> str | None:
+    """main.py `validate_frozen_envs` `get_frozen_env`: the environment whose frozen
+    marker an extra_files destination is."""
+    parts = Path(destination).parts
+    if parts == ("conda-meta", "frozen"):
+        return "base"
+    if len(parts) == 4 and parts[0] == "envs" and parts[-2:] == ("conda-meta", "frozen"):
+        return parts[1]
+    return None
+
+
+def _extra_env_errors(
+    data: dict[str, Any], project: Path | None, base_names: set[str] | None, errors: list[str]
+) -> None:
+    """constructor's rules for `extra_envs` and `freeze_base`/`freeze_env`: main.py
+    `main_build` refuses the names base and root; fcp.py `_main` refuses extra_envs
+    without conda in base; an environment's `environment_file` follows fcp.py
+    `_solve_precs` as base's does (below), its `exclude` names need not be solved
+    (`exclude_packages(..., error_on_absence=False)`); main.py `validate_frozen_envs`
+    refuses a frozen marker both from freeze_base/freeze_env and from extra_files."""
+    envs = data.get("extra_envs", {})
+    if envs and base_names is not None and "conda" not in base_names:
+        errors.append("extra_envs without conda in base")
+    frozen = {"base"} if (data.get("freeze_base") or {}).get("conda") is not None else set()
+    for name, env in envs.items():
+        if name in ("base", "root"):
+            errors.append(f"extra_envs name {name} cannot be used")
+        if (env.get("freeze_env") or {}).get("conda") is not None:
+            frozen.add(name)
+        for item in env.get("exclude", []):
+            if set(item) & set(" =<>*"):
+                errors.append(f"extra_envs {name}: bad exclude {item}")
+        if env.get("environment_file"):
+            _environment_records(env, project, errors)
+        elif not env.get("specs"):
+            errors.append(f"extra_envs {name}: no specs and no environment_file")
+    destinations = [
+        dest
+        for entry in data.get("extra_files", [])
+        for dest in (entry.values() if isinstance(entry, dict) else [entry])
+    ]
+    for env_name in sorted(frozen & {_frozen_env(d) for d in destinations}):
+        errors.append(f"frozen marker of {env_name} from both freeze_* and extra_files")
+
+
+def build_time_errors(
+    data: dict[str, Any],
+    platform: str,
+    project: Path | None,
+    standalone: tuple[str, str] | None = None,
+) -> list[str]:
     """The cross-key rules constructor applies only during a build, outside its schema
-    (main.py, fcp.py, shar.py, construct.py)."""
+    (main.py, fcp.py, shar.py, construct.py); with `standalone` ((kind, version) of the
+    --conda-exe), also those on the standalone (`standalone_errors`)."""
     errors = []
     os_ = platform.split("-")[0]
     types = data.get("installer_type", [])
@@ -216,20 +267,69 @@ def build_time_errors(data: dict[str, Any], platform: str, project: Path | None)
             errors.append(f"exclude {name}: not among the environment's packages")
     if len(_names(specs)) != len(specs):
         errors.append("a package name appears twice in specs")
-    for key in ("post_install", "pre_install"):
-        if key in data:
+    _extra_env_errors(data, project, names if known else None, errors)
+    # briefcase.py (MSI) also wants pre_uninstall an existing .bat; winexe.py copies it
+    for key in ("post_install", "pre_install", "pre_uninstall"):
+        if key in data and (key != "pre_uninstall" or os_ == "win"):
             suffix = ".bat" if os_ == "win" else ".sh"
             if not data[key].endswith(suffix):
                 errors.append(f"{key} must be a {suffix} script on {platform}")
+    name = data.get("installer_filename")
+    # main.py get_output_filename: one name for every type, so each overwrites the last;
+    # header.sh refuses to run from a file whose name does not end in .sh
+    if name and len(types) > 1:
+        errors.append(f"installer_filename {name} given to {len(types)} installer types")
+    elif name and types and not name.endswith("." + types[0]):
+        errors.append(f"installer_filename {name} for a .{types[0]} installer")
     if project is not None:
-        for key in ("license_file", "post_install", "welcome_image", "header_image", "icon_image"):
+        for key in (
+            "license_file",
+            "post_install",
+            "pre_install",
+            "pre_uninstall",
+            "welcome_image",
+            "header_image",
+            "icon_image",
+        ):
             if key in data and not (project / data[key]).is_file():
                 errors.append(f"{key} {data[key]} missing from the project")
-        for entry in data.get("extra_files", []):
-            for source in entry if isinstance(entry, dict) else [entry]:
-                if not (project / source).is_file():
-                    errors.append(f"extra_files source {source} missing from the project")
+        for section in ("extra_files", "temp_extra_files"):  # preconda.copy_extra_files
+            for entry in data.get(section, []):
+                for source in entry if isinstance(entry, dict) else [entry]:
+                    if not (project / source).is_file():
+                        errors.append(f"{section} source {source} missing from the project")
         licence = data.get("license_file")
         if licence and "sh" in types and not (project / licence).read_bytes().isascii():
             errors.append("sh licence must be ASCII")
+    if standalone is not None:
+        errors += standalone_errors(data, platform, *standalone)
+    return errors
+
+
+def _version_at_least(version: str, minimum: str) -> bool:
+    def parts(text: str) -> tuple[int, ...]:
+        return tuple(int(p) for p in re.findall(r"\d+", text)[:3])
+
+    return parts(version) >= parts(minimum)
+
+
+def standalone_errors(data: dict[str, Any], platform: str, kind: str, version: str) -> list[str]:
+    """main.py `main_build` after `identify_conda_exe`: micromamba is refused for win-*;
+    `uninstall_with_conda_exe` needs conda-standalone >=24.11.0; `validate_frozen_envs`
+    refuses conda-standalone >=25.5.0,<25.7.0 when freeze_base or a freeze_env is set."""
+    errors = []
+    conda = kind == "conda-standalone"
+    if platform.startswith("win-") and kind == "micromamba":
+        errors.append("micromamba is not supported on Windows installers")
+    if data.get("uninstall_with_conda_exe") and not (
+        conda and _version_at_least(version, "24.11.0")
+    ):
+        errors.append("uninstalling with conda.exe requires conda-standalone 24.11.0 or newer")
+    frozen = (data.get("freeze_base") or {}).get("conda") is not None or any(
+        (env.get("freeze_env") or {}).get("conda") is not None
+        for env in (data.get("extra_envs") or {}).values()
+    )
+    bad = _version_at_least(version, "25.5.0") and not _version_at_least(version, "25.7.0")
+    if frozen and conda and bad:
+        errors.append("conda-standalone 25.5.x has known issues with frozen environments")
     return errors

@@ -10,11 +10,20 @@ machine every installer it builds
   and a missing one fails the build (preconda.copy_extra_files, main.main_build);
 - writes the `condarc` key to `<prefix>/.condarc`: a string as it is, a mapping as YAML
   (utils.get_condarc_content, preconda.write_condarc);
+- runs `pre_install` from `<prefix>/pkgs/` the same way before the packages are linked
+  (`Install.pre_install`): header.sh (`pkgs/pre_install.sh`, with INST_OPT and TMP set to
+  `$PREFIX/install_tmp`), osx/run_user_script.sh (`user_pre_install`, PRE_OR_POST), and
+  main.nsi.tmpl (`pkgs/pre_install.bat`); here the prefix already holds the extra files,
+  which only the .exe and .pkg place that early;
+- unpacks an .exe's `temp_extra_files` into its `$PLUGINSDIR` by file name, the folder
+  scripts see as INSTALLER_PLUGINSDIR (main.nsi.tmpl `InitPluginsDir`, `File`);
 - runs `post_install` from `<prefix>/pkgs/` with the prefix as working folder and the
   installer's variables set: header.sh for .sh (`post_install.sh`, through `sh` unless it
   has a `#!` line), osx/run_user_script.sh for .pkg (`user_post_install`, after the Jinja
   pass osxpkg.move_script gives it), nsis/main.nsi.tmpl for .exe (`post_install.bat`,
   through `cmd /V:ON /D /C`);
+- writes the CEP-22 frozen markers of `freeze_base` and each of `extra_envs`'
+  `freeze_env` (preconda.write_frozen), and makes each extra environment's folder;
 - then removes the package cache (`pkgs`, scripts included) unless keep_pkgs is set.
 
 Nothing else of the project reaches the prefix. Packages are not installed: the caller
@@ -26,6 +35,7 @@ either. Where this departs from constructor, a comment says why.
 from __future__ import annotations
 
 import io
+import json
 import re
 import shutil
 import stat
@@ -60,6 +70,12 @@ CONDA_REPO = {
     "linux": ("bin", "conda-repo"),
     "osx": ("bin", "conda-repo"),
     "win": ("Scripts", "conda-repo.exe"),
+}
+# Where each installer puts pre_install (header.sh, osxpkg.py, main.nsi.tmpl)
+PRE_SCRIPT_IN_PREFIX = {
+    "SH": "pkgs/pre_install.sh",
+    "PKG": "pkgs/user_pre_install",
+    "EXE": "pkgs/pre_install.bat",
 }
 # construct.yaml's installer_type -> INSTALLER_TYPE
 KINDS = {"sh": "SH", "pkg": "PKG", "exe": "EXE"}
@@ -171,6 +187,11 @@ class Install:
         """Run post_install as the installer does. `shell` runs a .sh or .pkg script with
         that shell instead of its `#!` line (the tests run each in bash and dash); `env`
         adds variables, None removes one."""
+        return self._run(self.script, env, shell, unattended)
+
+    def _run(
+        self, script: Path, env: dict[str, str | None], shell: str | None, unattended: bool
+    ) -> subprocess.CompletedProcess[bytes]:
         variables: dict[str, str | None] = {
             **self.environment(unattended),
             "RECORDER_LOG": wine_path(self.log) if self.kind == "EXE" else str(self.log),
@@ -178,22 +199,36 @@ class Install:
         }
         given = {k: v for k, v in variables.items() if v is not None}
         if self.kind == "EXE":
-            assert self.wine is not None, "an .exe's post-install runs in wine"
+            assert self.wine is not None, "an .exe's scripts run in wine"
             removed = {k for k, v in variables.items() if v is None}
             assert not removed & self.wine.env.keys(), "wine's own variables stay set"
             # NSIS names the script by its full path, which cannot hold what NSIS refuses in
             # a prefix (^ % ! = , ( )); the tests' prefixes may, so the script is named
             # relative to the working folder, the prefix in both cases.
-            relative = SCRIPT_IN_PREFIX["EXE"].replace("/", "\\")
+            relative = str(script.relative_to(self.prefix)).replace("/", "\\")
             return self.wine.cmd(["/V:ON", "/D", "/C", relative], given, self.prefix)
         if shell is None:
-            direct = self.kind == "PKG" or self.script.read_bytes().startswith(b"#!")
-            command = [str(self.script)] if direct else ["sh", str(self.script)]
+            direct = self.kind == "PKG" or script.read_bytes().startswith(b"#!")
+            command = [str(script)] if direct else ["sh", str(script)]
         else:
-            command = [shell, str(self.script)]
+            command = [shell, str(script)]
         return subprocess.run(
             command, env=given, cwd=self.prefix, capture_output=True, timeout=TIMEOUT, check=False
         )
+
+    def pre_install(
+        self, *, shell: str | None = None, unattended: bool = True, **env: str | None
+    ) -> subprocess.CompletedProcess[bytes]:
+        """Run pre_install as the installer does (see post_install for the arguments)."""
+        script = self.prefix / PRE_SCRIPT_IN_PREFIX[self.kind]
+        extra: dict[str, str | None] = {}
+        if self.kind == "SH":  # header.sh: TMP is the prefix's install_tmp until post
+            tmp = self.prefix / "install_tmp"
+            tmp.mkdir(exist_ok=True)
+            extra = {"INST_OPT": "", "TMP": str(tmp)}
+        elif self.kind == "PKG":
+            extra = {"PRE_OR_POST": "pre_install"}
+        return self._run(script, {**extra, **env}, shell, unattended)
 
     def finish(self) -> None:
         """What the installer does after post-install: it removes the package cache with
@@ -258,6 +293,7 @@ def lay_out(
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(conda)
             target.chmod(0o755)
+    _frozen_markers(construct, prefix)
     for entry in construct.get("extra_files", []):
         for source, destination in entry.items() if isinstance(entry, dict) else [(entry, None)]:
             origin = project_dir / source
@@ -275,6 +311,19 @@ def lay_out(
             yaml.dump(condarc, buffer)
             condarc = buffer.getvalue()
         (prefix / ".condarc").write_text(condarc, encoding="utf-8")
+    if install.kind == "EXE":
+        for entry in construct.get("temp_extra_files", []):
+            for source in entry if isinstance(entry, dict) else [entry]:
+                origin = project_dir / source
+                shutil.copy(origin, root / "nsis-plugins" / origin.name)
+    if "pre_install" in construct:
+        pre = prefix / PRE_SCRIPT_IN_PREFIX[install.kind]
+        pre.parent.mkdir(parents=True, exist_ok=True)
+        data = (project_dir / construct["pre_install"]).read_bytes()
+        if install.kind == "PKG":  # osxpkg.py renders it like the post_install
+            data = pkg_jinja(data.decode("utf-8")).encode("utf-8")
+        pre.write_bytes(data)
+        pre.chmod(pre.stat().st_mode | stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH)
     if "post_install" in construct:
         script = install.script
         script.parent.mkdir(parents=True, exist_ok=True)
@@ -285,6 +334,22 @@ def lay_out(
         script.chmod(script.stat().st_mode | stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH)
     install.laid_out = install.files()
     return install
+
+
+def _frozen_markers(construct: dict[str, Any], prefix: Path) -> None:
+    """The extra environments' folders (fcp.py `_main`; their packages are not installed
+    here) and the CEP-22 frozen markers: `freeze_base`/`freeze_env`'s `conda` mapping as
+    JSON in conda-meta/frozen (preconda.py `write_frozen`), in place before post_install
+    (shar.py puts them in the postconda tarball; the .exe lays them down with each
+    environment, main.nsi.tmpl)."""
+    markers = {"conda-meta": construct.get("freeze_base")}
+    for name, env in construct.get("extra_envs", {}).items():
+        prefix.joinpath("envs", name, "conda-meta").mkdir(parents=True, exist_ok=True)
+        markers[f"envs/{name}/conda-meta"] = env.get("freeze_env")
+    for folder, value in markers.items():
+        if value and "conda" in value:
+            prefix.joinpath(folder).mkdir(parents=True, exist_ok=True)
+            prefix.joinpath(folder, "frozen").write_text(json.dumps(value["conda"]))
 
 
 def pkg_jinja(text: str) -> str:

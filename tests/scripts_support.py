@@ -22,6 +22,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import pytest
 from conftest import REPO, write_tree
 from hypothesis import strategies as st
 
@@ -573,3 +574,26 @@ VARIANTS: dict[str, Spec] = {
     # install.scope all_users: conda-repo-cli's system file instead of the account's own
     "all-users": Spec(scope="all_users", psm=Psm(settings={"extra": "x y"})),
 }
+
+
+# --- a second account on the machine ----------------------------------------------------------
+
+NOBODY = 65534  # an unprivileged account with no home of ours
+
+# Installing as root and reading as another account needs root and setpriv.
+second_user = pytest.mark.skipif(
+    not hasattr(os, "geteuid") or os.geteuid() != 0 or shutil.which("setpriv") is None,
+    reason="installing as root and reading as a second account needs root and setpriv",
+)
+
+
+def as_nobody(*args: str, home: Path, **env: str) -> subprocess.CompletedProcess[bytes]:
+    """Run a command as a second, unprivileged account with its own HOME and no groups."""
+    setpriv = ["setpriv", f"--reuid={NOBODY}", f"--regid={NOBODY}", "--clear-groups"]
+    return subprocess.run(
+        [*setpriv, *args],
+        env={"PATH": "/usr/bin:/bin", "HOME": str(home), "LC_ALL": "C", **env},
+        capture_output=True,
+        timeout=60,
+        check=False,
+    )

@@ -382,6 +382,57 @@ BAD: list[Bad] = [
         """),
         ("p.yaml:12:15: condarc.ssl_verify: ca_bundle needs at least one entry in ca_certs",),
     ),
+    Bad(
+        # condarc.enforce: keys the .condarc sets, once each (factory/profiles/enforce_rules.py)
+        "condarc-enforce-keys-not-set",
+        plus("""
+            condarc:
+              settings: {auto_update_conda: false}
+              enforce: [channels, changeps1, ssl_verify, pkgs_dirs, auto_update_conda, channels]
+        """),
+        (
+            "p.yaml:13:13: condarc.enforce[0]: warning: users can still pick other channels "
+            "with `conda install --override-channels -c URL`, which does not read `channels`: "
+            "also set condarc.settings.override_channels_enabled: false and enforce it, or "
+            "set condarc.allowlist_channels",
+            "p.yaml:13:23: condarc.enforce[1]: the .condarc does not set changeps1, so there "
+            "is nothing to enforce: set condarc.settings.changeps1, or remove it from "
+            "condarc.enforce",
+            "p.yaml:13:34: condarc.enforce[2]: the .condarc does not set ssl_verify: set "
+            "condarc.ssl_verify (or give ca_certs, which point it at the installed CA bundle), "
+            "or remove it from condarc.enforce",
+            "p.yaml:13:46: condarc.enforce[3]: the .condarc does not set pkgs_dirs, so there "
+            "is nothing to enforce: set condarc.pkgs_dirs, or remove it from condarc.enforce",
+            "p.yaml:13:76: condarc.enforce[5]: channels is listed twice",
+        ),
+    ),
+    Bad(
+        "condarc-enforce-alias-that-carries-a-token",
+        plus("""
+            tokens:
+              repo: {env: A_TOKEN, url: "https://repo.example/", install: bake}
+            condarc:
+              channel_alias: "https://repo.example/"
+              enforce: [channel_alias, channel_priority]
+        """),
+        (
+            "p.yaml:15:13: condarc.enforce[0]: the installed token `repo` rides on "
+            "channel_alias, which the post-install step appends to the .condarc with the "
+            "token; a final channel_alias without it would keep conda from sending the "
+            "token: remove channel_alias from condarc.enforce",
+        ),
+    ),
+    Bad(
+        "condarc-enforce-key-not-a-condarc-key",
+        plus("""
+            condarc:
+              enforce: [Channels]
+        """),
+        (
+            "p.yaml:12:13: condarc.enforce[0]: has characters that are not allowed here "
+            "(pattern ^[a-z_][a-z0-9_]*$)",
+        ),
+    ),
     # --- packages ------------------------------------------------------------------------
     Bad(
         "empty-spec",
@@ -1297,6 +1348,326 @@ packages:
         (
             "p.yaml:12:9: ca_certs.corp: holds PEM text, not a file name: save it to a file "
             "and give the path of that .pem file (relative to this profile, or absolute)",
+        ),
+    ),
+    # --- the admin's scripts, files, installer names and build outputs (admin_rules.py) --
+    Bad(
+        "admin-script-suffix-per-os",
+        plus("""
+            scripts:
+              post_install:
+                linux: setup.bat
+                win: setup.sh
+              pre_uninstall:
+                linux: un.sh
+        """),
+        (
+            "p.yaml:13:12: scripts.post_install.linux: must be a .sh script",
+            "p.yaml:14:10: scripts.post_install.win: must be a .bat script",
+            "p.yaml:16:5: scripts.pre_uninstall.linux: unknown key (allowed here: win)",
+        ),
+    ),
+    Bad(
+        "admin-script-missing-or-with-crlf",
+        plus("""
+            scripts:
+              pre_install: {linux: crlf.sh}
+              post_install: {linux: missing.sh, win: here.bat}
+        """),
+        (
+            "p.yaml:12:24: scripts.pre_install.linux: has Windows (CRLF) line endings: sh "
+            "would fail on them",
+            "p.yaml:13:25: scripts.post_install.linux: file not found: missing.sh",
+        ),
+        files={"crlf.sh": "echo\r\n", "here.bat": "@echo off\r\n"},
+    ),
+    Bad(
+        "admin-pre-install-with-jinja-marks-for-a-pkg",
+        """
+        name: T
+        version: "1"
+        platforms: [osx-arm64]
+        channels: [conda-forge]
+        packages:
+          specs:
+            base: [python, conda]
+        scripts:
+          pre_install: {osx: pre.sh}
+        """,
+        (
+            "p.yaml:9:22: scripts.pre_install.osx: holds {{, which constructor's .pkg build "
+            "reads as Jinja: write it another way (e.g. '{''{')",
+        ),
+        files={"pre.sh": "echo '{{ not jinja }}'\n"},
+    ),
+    Bad(
+        "extra-file-destinations-outside-the-prefix-or-taken",
+        plus("""
+            extra_files:
+              /etc/pip.conf: f.txt
+              ../pip.conf: f.txt
+              etc\\pip.conf: f.txt
+              .condarc: f.txt
+              condarc.d/corp.yml: f.txt
+              conda-meta/history: f.txt
+              envs/work/conda-meta/frozen: f.txt
+              etc/installer-factory/x.json: f.txt
+              pkgs/urls.txt: f.txt
+        """),
+        (
+            "p.yaml:12:3: extra_files['/etc/pip.conf']: must be relative to the install "
+            "folder, not absolute",
+            "p.yaml:13:3: extra_files['../pip.conf']: must not hold empty, . or .. parts: it "
+            "stays inside the prefix",
+            "p.yaml:14:3: extra_files['etc\\\\pip.conf']: separate folders with / (it is / on "
+            "every OS)",
+            "p.yaml:15:13: extra_files['.condarc']: .condarc is written by the installer "
+            "itself: choose another destination",
+            "p.yaml:16:23: extra_files['condarc.d/corp.yml']: condarc.d/ belongs to conda, "
+            "constructor or this factory: choose another destination",
+            "p.yaml:17:23: extra_files['conda-meta/history']: conda-meta/ belongs to conda, "
+            "constructor or this factory: choose another destination",
+            "p.yaml:18:32: extra_files['envs/work/conda-meta/frozen']: an environment's "
+            "conda-meta belongs to conda or this factory: choose another destination",
+            "p.yaml:19:33: extra_files['etc/installer-factory/x.json']: etc/installer-factory/ "
+            "belongs to conda, constructor or this factory: choose another destination",
+            "p.yaml:20:18: extra_files['pkgs/urls.txt']: pkgs/ belongs to conda, constructor "
+            "or this factory: choose another destination",
+        ),
+        files={"f.txt": "x\n"},
+    ),
+    Bad(
+        "extra-file-destinations-that-clash",
+        plus("""
+            extra_files:
+              etc/Pip.conf: f.txt
+              etc/pip.conf: f.txt
+              share/corp: f.txt
+              share/corp/readme.txt: {source: missing.txt, os: [win]}
+            temp_extra_files:
+              page$1.txt: f.txt
+        """),
+        (
+            "p.yaml:13:17: extra_files['etc/pip.conf']: same file as extra_files.etc/Pip.conf "
+            "on Windows and macOS",
+            "p.yaml:14:15: extra_files['share/corp']: is a file, but "
+            "extra_files.share/corp/readme.txt needs it as a folder",
+            "p.yaml:15:35: extra_files['share/corp/readme.txt'].source: file not found: "
+            "missing.txt",
+            "p.yaml:17:3: temp_extra_files['page$1.txt']: cannot hold / or any of "
+            '<>:"|?*\\$ (not allowed on Windows)',
+        ),
+        files={"f.txt": "x\n"},
+    ),
+    Bad(
+        "installer-filename-per-os",
+        plus("""
+            installer_types: {win: [exe, msi]}
+            install:
+              reverse_domain_identifier: com.example.t
+              installer_filename:
+                linux: T.pkg
+                win: T-{version}.exe
+                osx: dist/T.pkg
+        """),
+        (
+            "p.yaml:15:12: install.installer_filename.linux: must end in .sh",
+            "p.yaml:16:10: install.installer_filename.win: Windows builds exe and msi, which "
+            "would get this one name: build one type, or leave the name to constructor",
+            "p.yaml:17:10: install.installer_filename.osx: use letters, digits and . _ + - "
+            "(starting with a letter, digit or _), and the placeholders {name}, {version}, "
+            "{platform}",
+        ),
+    ),
+    Bad(
+        "installer-filename-of-another-type-and-shared-by-platforms",
+        """
+        name: T
+        version: "1"
+        platforms: [linux-64, linux-aarch64, win-64]
+        channels: [conda-forge]
+        packages:
+          specs:
+            base: [python, conda]
+        install:
+          installer_filename: {linux: T.sh, win: T.msi}
+        """,
+        (
+            "p.yaml:9:31: install.installer_filename.linux: warning: linux-64 and "
+            "linux-aarch64 would get the same file name: add {platform}",
+            "p.yaml:9:42: install.installer_filename.win: Windows builds a .exe: end the name "
+            "in .exe",
+        ),
+    ),
+    Bad(
+        "build-outputs-options-constructor-refuses",
+        plus("""
+            install:
+              build_outputs:
+                - info.json
+                - hash: {algorithm: shake_128}
+                - info.json: {}
+        """),
+        (
+            "p.yaml:14:25: install.build_outputs[1].hash.algorithm: Input should be 'blake2b', "
+            "'blake2s', 'md5', 'sha1', 'sha224', 'sha256', 'sha384', 'sha3_224', 'sha3_256', "
+            "'sha3_384', 'sha3_512' or 'sha512'; or must be a list (one `- item` per line)",
+            "p.yaml:15:7: install.build_outputs[2]: must be hash, info.json, licenses, "
+            "lockfile or pkgs_list, or one {name: options} of hash, licenses, lockfile, "
+            "pkgs_list",
+        ),
+    ),
+    Bad(
+        "build-outputs-of-an-environment-not-built",
+        plus("""
+            install:
+              build_outputs:
+                - lockfile: {env: work}
+                - hash
+                - hash: {algorithm: sha256}
+        """),
+        (
+            "p.yaml:13:23: install.build_outputs[0].lockfile.env: work is not base or a name "
+            "of extra_envs (base)",
+            "p.yaml:15:7: install.build_outputs[2]: warning: same output as build_outputs[1]",
+        ),
+    ),
+    Bad(
+        "conclusion-text-that-ends-a-sh-installer-early",
+        plus("""
+            images: {color: red}
+            install:
+              conclusion_text: EOF
+            scripts:
+              pre_install_desc: Clean up first
+        """),
+        (
+            "p.yaml:13:20: install.conclusion_text: EOF ends the text early in a .sh installer",
+            "p.yaml:15:21: scripts.pre_install_desc: warning: no pre_install script for a built OS",
+        ),
+    ),
+    # --- auth methods (factory/profiles/auth_rules.py, auth_methods.py) -----------------
+    Bad(
+        "auth-method-names-no-token-and-lacks-its-package",
+        plus("""
+            auth:
+              anaconda_auth: {org: acme, api_key: nope}
+        """),
+        (
+            "p.yaml:12:18: auth.anaconda_auth: needs `anaconda-auth` in packages for linux-64: "
+            "its conda plugin sends the API key (auth: anaconda-auth)",
+            "p.yaml:12:39: auth.anaconda_auth.api_key: names no `tokens:` entry (known: none)",
+        ),
+    ),
+    Bad(
+        "auth-method-given-a-pasted-secret",
+        plus("""
+            auth:
+              anaconda_auth: {org: acme, api_key: aB3dE5fG7hJ9kL1mN3pQ5rT}
+        """),
+        (
+            "p.yaml:12:18: auth.anaconda_auth: needs `anaconda-auth` in packages for linux-64: "
+            "its conda plugin sends the API key (auth: anaconda-auth)",
+            "p.yaml:12:39: auth.anaconda_auth.api_key: looks like a secret, not the name of a "
+            "`tokens:` entry: name the entry (e.g. acme_api_key) and give the secret through "
+            "it (from the environment or a file)",
+            "p.yaml:12:39: auth.anaconda_auth.api_key: names no `tokens:` entry (known: none)",
+        ),
+    ),
+    Bad(
+        "conda-token-for-another-repository-with-its-own-default-channels",
+        """
+        name: T
+        version: "1"
+        platforms: [linux-64]
+        channels: [conda-forge]
+        packages:
+          specs:
+            base: [python, conda]
+        tokens:
+          ce:
+            url: https://repo.example.test/
+            install: deploy
+            deploy: {env: CE_TOKEN}
+        condarc:
+          channels: [conda-forge, defaults]
+          default_channels: [https://repo.example.test/main]
+        auth:
+          conda_token: {token: ce}
+        """,
+        (
+            "p.yaml:10:10: tokens.ce.url: auth.conda_token's token is for "
+            "https://repo.anaconda.cloud/repo/ (conda-token's repository): give that url",
+            "p.yaml:15:21: condarc.default_channels: auth.conda_token sets default_channels "
+            "as `conda token set` does (https://repo.anaconda.cloud/repo/main, r, msys2 and "
+            "archive_channels); remove this key",
+        ),
+    ),
+    Bad(
+        "auth-secret-not-installed-and-used-twice",
+        """
+        name: T
+        version: "1"
+        platforms: [linux-64]
+        channels: [conda-forge]
+        packages:
+          specs:
+            base: [python, conda, anaconda-anon-usage, anaconda-auth]
+        tokens:
+          org:
+            url: https://anaconda.com/
+            env: ORG_TOKEN
+        auth:
+          anon_usage: {org_token: org}
+          anaconda_auth: {org: acme, api_key: org}
+        """,
+        (
+            "p.yaml:10:5: tokens.org.install: auth.anaconda_auth.api_key uses it on the "
+            "installed machine: give `install: bake` or `install: deploy`",
+            "p.yaml:13:27: auth.anon_usage.org_token: token `org` is already used by "
+            "auth.anaconda_auth.api_key; each method needs its own secret",
+        ),
+    ),
+    Bad(
+        "channel-settings-over-plain-http",
+        plus("""
+            auth:
+              channel_settings:
+                - {channel: "http://art.corp.example/*", username: svc, password: art}
+        """),
+        (
+            "p.yaml:13:17: auth.channel_settings[0].channel: must start with https:// "
+            "(conda-auth sends no credentials over plain http)",
+        ),
+    ),
+    # --- extra_envs (constructor fcp.py `_main`, main.py `main_build`) ------------------
+    Bad(
+        "extra-envs-without-conda-in-base",
+        BASE.replace("      - conda\n", "")
+        + textwrap.dedent("""
+            extra_envs:
+              work:
+                specs: {ds: [numpy]}
+        """).lstrip("\n"),
+        (
+            "p.yaml:11:3: extra_envs: needs `conda` in packages for linux-64: constructor "
+            "installs extra environments with base's conda and refuses them without it",
+        ),
+    ),
+    Bad(
+        "extra-env-named-root-and-one-empty-on-linux",
+        plus("""
+            extra_envs:
+              root:
+                specs: {ds: [numpy]}
+              work:
+                os: {win: {w: [pywin32]}}
+        """),
+        (
+            "p.yaml:12:3: extra_envs.root: `base` and `root` name the base environment; "
+            "choose another name",
+            "p.yaml:15:5: extra_envs.work.specs: no packages for linux-64: give the "
+            "environment at least one spec there (or a group under os/platform for it)",
         ),
     ),
 ]

@@ -125,3 +125,35 @@ def test_readme_key_table_names_files_that_exist():
     places = [PACKAGE, PACKAGE / "render" / "templates", REPO / "tests"]
     missing = sorted(n for n in named if not any((base / n).is_file() for base in places))
     assert missing == []
+
+
+def _table_keys() -> set[str]:
+    """The profile keys the "Where each key lives" table names in its first column."""
+    text = (REPO / "README.md").read_text(encoding="utf-8")
+    section = text[text.index("### Where each key lives") : text.index("### Layered profiles")]
+    keys: set[str] = set()
+    for line in section.splitlines():
+        cells = line.split("|")
+        if len(cells) > 2 and cells[1].strip().startswith("`"):
+            for key in re.findall(r"`([\w.\[\]<>]+)`", cells[1]):
+                keys.add(re.sub(r"\[\]$", "", key))
+    return keys
+
+
+def test_readme_key_table_has_a_row_for_every_profile_key():
+    """Every top-level profile key, every authentication method and every key issue-level
+    features added inside a section has its own row, so a reader finds where it lives."""
+    from factory.profiles.model import Auth, Condarc, Profile
+
+    keys = _table_keys()
+    wanted = set(Profile.model_fields)
+    wanted |= {f"auth.{name}" for name in Auth.model_fields}
+    wanted |= {"condarc.enforce", "install.installer_filename", "install.build_outputs"}
+    wanted |= {"install.scope", "install.conclusion_text", "images.welcome_text"}
+    assert "enforce" in Condarc.model_fields
+    covered = {
+        key
+        for key in wanted
+        if key in keys or any(k.startswith(key + ".") or k.startswith(key + "[") for k in keys)
+    }
+    assert sorted(wanted - covered) == []

@@ -8,7 +8,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import REPO
+from conftest import EXAMPLES, REPO
 
 from factory.ci.jobs import plan_jobs
 from factory.ci.matrix import DEFAULT_RUNNERS, load_matrix
@@ -34,12 +34,7 @@ def test_plan_json_shape(plan):
 
 def test_bundled_matrix_covers_the_example_profiles(plan):
     profiles = {j["profile"] for j in plan}
-    assert profiles == {
-        "profiles/minimal.yaml",
-        "profiles/acme-datasci-prod.yaml",
-        "profiles/acme-datasci-dev.yaml",
-        "profiles/conda-forge-mirror.yaml",
-    }
+    assert profiles == {f"profiles/{name}.yaml" for name in EXAMPLES}
     assert "profiles/acme-base.yaml" not in profiles  # abstract
     on_all_five = [
         p for p in profiles if {j["platform"] for j in plan if j["profile"] == p} == ALL_PLATFORMS
@@ -55,8 +50,10 @@ def test_plan_types_runners_and_signing(plan):
     assert by_key[(mirror, "osx-arm64", "sh")]["signing"] is False
     assert by_key[("profiles/minimal.yaml", "win-64", "exe")]["signing"] is True
     assert by_key[("profiles/minimal.yaml", "linux-64", "sh")]["signing"] is False
-    for job in plan:
-        assert job["runner"] == DEFAULT_RUNNERS[Platform(job["platform"])]
+    for job in plan:  # a folded job runs where the job it is folded into runs
+        assert job["runner"] == DEFAULT_RUNNERS[Platform(job.get("built_on", job["platform"]))]
+    analytics = "profiles/acme-analytics.yaml"
+    assert by_key[(analytics, "linux-aarch64", "sh")]["built_on"] == "linux-64"
     dev = {j["platform"] for j in plan if j["profile"] == "profiles/acme-datasci-dev.yaml"}
     assert dev == {"linux-64", "osx-arm64", "win-64"}
 
@@ -77,6 +74,7 @@ def test_plan_jobs_matches_cli(plan):
         "Acme-DataScience",
         "Acme-DataScience-Dev",
         "ForgeMirror",
+        "Acme-Analytics",
     }
 
 
@@ -84,7 +82,7 @@ def test_plan_table(cli):
     result = cli("matrix", "plan", "--matrix", BUNDLED)
     assert result.code == 0
     lines = result.out.splitlines()
-    assert lines[0].split() == ["PROFILE", "PLATFORM", "TYPE", "RUNNER", "SIGNED"]
+    assert lines[0].split() == ["PROFILE", "PLATFORM", "TYPE", "RUNNER", "SIGNED", "BUILT", "BY"]
     assert len(lines) == 1 + len(plan_jobs(load_matrix(BUNDLED)))
     assert "build job(s)" in result.err
 
@@ -104,7 +102,8 @@ def test_runner_override(tmp_path: Path):
     (tmp_path / "build-matrix.yml").write_text(text)
     (tmp_path / "profiles").symlink_to(REPO / "profiles")
     jobs = plan_jobs(load_matrix(tmp_path / "build-matrix.yml"))
-    assert {j.runner for j in jobs if j.platform is Platform.linux_aarch64} == {"arm64-builders"}
+    native = [j for j in jobs if j.as_dict().get("built_on", j.platform.value) == j.platform.value]
+    assert {j.runner for j in native if j.platform is Platform.linux_aarch64} == {"arm64-builders"}
     assert {j.runner for j in jobs if j.platform is Platform.linux_64} == {"ubuntu-latest"}
 
 

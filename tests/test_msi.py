@@ -173,9 +173,12 @@ def test_build_makes_the_msi_and_its_kit(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, cli: Any
 ) -> None:
     """`build --installer-type msi` with the stand-in constructor, as on a Windows host."""
-    import factory.builds.run as run
+    import factory.builds.cross as cross
+    import factory.builds.host as host
 
-    monkeypatch.setattr(run, "native_skip_reason", lambda target: None)
+    for module in (host, cross):  # this host plays a Windows one
+        monkeypatch.setattr(module, "host_platform", lambda: Platform.win_64)
+    monkeypatch.setenv("STANDIN_HOST_SUBDIR", "win-64")
     monkeypatch.setenv("PATH", f"{REPO / 'tests' / 'standins'}:/usr/bin:/bin")
     monkeypatch.setenv("RECORDER_DIR", str(tmp_path / "records"))
     monkeypatch.delenv("INSTALLER_FACTORY_CONSTRUCTOR", raising=False)

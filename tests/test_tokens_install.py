@@ -27,7 +27,7 @@ from fake_install import Install, lay_out
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from ruamel.yaml import YAML
-from scripts_support import Wine, render, wine_path, yaml_text
+from scripts_support import NOBODY, Wine, as_nobody, render, second_user, wine_path, yaml_text
 
 from factory.leaks.scan import scan_paths
 from factory.platforms import Platform
@@ -244,7 +244,6 @@ def test_any_deploy_token_is_installed_exactly_or_refused(value: str, scratch: P
 
 # --- shared installs: used by another account --------------------------------------------
 
-NOBODY = 65534  # an unprivileged account with no home of ours
 SYSTEM_CONFIG = ("etc", "anaconda-client", "repo-cli-config.yaml")  # conda-repo-cli's
 
 
@@ -267,23 +266,7 @@ def shared_profile(root: Path, scope: str) -> Path:
     return write_tree(root, {"profile.yaml": yaml_text(data) + "\n"}) / "profile.yaml"
 
 
-def as_nobody(*args: str, home: Path) -> subprocess.CompletedProcess[bytes]:
-    """Run a command as a second, unprivileged account with its own HOME and no groups."""
-    setpriv = ["setpriv", f"--reuid={NOBODY}", f"--regid={NOBODY}", "--clear-groups"]
-    return subprocess.run(
-        [*setpriv, *args],
-        env={"PATH": "/usr/bin:/bin", "HOME": str(home), "LC_ALL": "C"},
-        capture_output=True,
-        timeout=60,
-        check=False,
-    )
-
-
-@pytest.mark.skipif(
-    not hasattr(os, "geteuid") or os.geteuid() != 0,
-    reason="installing as root and reading as a second account needs root (setpriv)",
-)
-@pytest.mark.skipif(shutil.which("setpriv") is None, reason="setpriv is not installed")
+@second_user
 @pytest.mark.parametrize("scope", ["all_users", "user"])
 def test_a_second_user_reads_a_shared_install(shell: str, scope: str) -> None:
     """The post-install runs as root with its own HOME (and a strict umask, as management

@@ -50,9 +50,16 @@ def constructor_version(exe: Path) -> str:
 
 
 def constructor_command(
-    exe: Path, project: Path, out: Path, target: Platform, installer_type: str | None
+    exe: Path,
+    project: Path,
+    out: Path,
+    target: Platform,
+    installer_type: str | None,
+    conda_exe: Path | None = None,
 ) -> list[str]:
     command = [str(exe), str(project), "--output-dir", str(out), "--platform", target.value]
     if installer_type:
         command += ["--installer-type", installer_type]
+    if conda_exe is not None:  # the standalone the installer bundles (builds/cross.py)
+        command += ["--conda-exe", str(conda_exe.resolve())]
     return command

@@ -33,3 +33,17 @@ def native_skip_reason(target: Platform) -> str | None:
         f"{target.value} installers are built natively on {target.os.display_name} "
         f"({target.value}); this host is {shown}"
     )
+
+
+def cross_skip_reason(target: Platform) -> str | None:
+    """Why this host cannot build `target` even with a standalone for it, or None when it
+    can. constructor cross-builds with `--platform` and `--conda-exe` (main.py); the factory
+    does so for Linux targets from a Linux host only: their one installer type, .sh, needs
+    nothing of the target OS. A .pkg needs macOS, and an .exe off Windows needs nsis in
+    constructor's environment (constructor-notes); those are built on their own OS."""
+    here = host_platform()
+    if here is target:
+        return None
+    if here is not None and here.os.value == "linux" and target.os.value == "linux":
+        return None
+    return f"{native_skip_reason(target)} (cross-builds: Linux .sh from a Linux host only)"

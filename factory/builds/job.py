@@ -39,7 +39,7 @@ from factory.formats.build_report import (
 from factory.formats.jsontext import json_text
 from factory.leaks.redact import redact, redact_data, secret_environment
 from factory.leaks.scan import scan_paths
-from factory.lock.sbom import installed_channels, sbom_text
+from factory.lock.sbom import env_records, installed_channels, sbom_text
 from factory.output.layout import (
     LOG_FILE,
     PROJECT_DIR,
@@ -51,11 +51,14 @@ from factory.output.layout import (
     platform_dir,
 )
 from factory.output.staged import DIR_MODE, check_ours, swap
+from factory.profiles.auth_methods import secret_acceptable, secret_tokens
 from factory.profiles.load import LoadedProfile
 from factory.profiles.tokens import installable, staged_name, token_file_name
 from factory.render.project import RenderedProject
 from factory.version import __version__
 
+# our own files in a build folder: constructor's build_outputs never replace them
+OURS = frozenset({LOG_FILE, PROJECT_DIR, REPORT_FILE, SBOM_FILE, STAMP_FILE, "deploy"})
 INSTALLER_SUFFIXES: dict[str, InstallerType] = {
     ".sh": "sh",
     ".pkg": "pkg",
@@ -79,6 +82,7 @@ class BuildResult:
     duration_seconds: float = 0.0
     constructor_version: str = ""
     installers: list[InstallerFile] = field(default_factory=list)
+    outputs: list[str] = field(default_factory=list)  # build_outputs' files, by name
     directory: str = ""
     scan: ScanSummary | None = None  # None until the scan has run
 
@@ -97,6 +101,7 @@ class BuildResult:
             duration_seconds=self.duration_seconds,
             constructor_version=self.constructor_version,
             installers=self.installers,
+            outputs=self.outputs,
             scan=self.scan,
         )
 
@@ -124,6 +129,7 @@ class BuildInput:
 def baked_tokens(loaded: LoadedProfile, values: Mapping[str, str]) -> dict[str, str]:
     """Tokens built into the installer, by name; every one must be here and usable."""
     out = {}
+    secrets = secret_tokens(loaded.profile.auth)
     for name, token in sorted(loaded.profile.tokens.items()):
         if token.install != "bake":
             continue
@@ -134,7 +140,15 @@ def baked_tokens(loaded: LoadedProfile, values: Mapping[str, str]) -> dict[str, 
                 f"token {name}: nothing usable in {where} on this build machine; the "
                 "installer bakes it in, so the build needs it"
             )
-        if not installable(value):
+        secret = secrets.get(name)
+        if secret is not None:  # an auth method's secret, not a /t/ token (auth_methods.py)
+            if not secret_acceptable(secret[0], value):
+                raise InputError(
+                    f"token {name} (from {where}): the post-install step would refuse it "
+                    f"as auth.{'.'.join(map(str, secret[1][1:]))} (README: Choosing an "
+                    "authentication method)"
+                )
+        elif not installable(value):
             raise InputError(
                 f"token {name} (from {where}): only letters, digits and - can be installed "
                 "(conda reads a token in a channel URL as /t/[A-Za-z0-9-]*)"
@@ -161,8 +175,12 @@ def build_one(
     version: str,
     installer_type: str | None = None,
     on_line: Callable[[str], None] | None = None,
+    conda_exe: Path | None = None,
+    host_conda: Path | None = None,
 ) -> BuildResult:
-    """Build one platform's installers; never raises for a failed constructor run."""
+    """Build one platform's installers; never raises for a failed constructor run.
+    conda_exe: constructor's --conda-exe; host_conda: CONDA_EXE of a cross-build
+    (builds/cross.py)."""
     loaded, project = job.loaded, job.project
     profile, target = loaded.profile, project.platform
     result = BuildResult(
@@ -192,7 +210,10 @@ def build_one(
             # one line: the post-install reads it as a line (set /p, tr), as from a deploy file
             _write_private(project_dir / TOKENS_DIR / staged_name(name), value + "\n")
         binstar = work / "binstar"
+        auth_secrets = secret_tokens(profile.auth)  # not repository tokens: never sent as /t/
         for name, value in values.items():
+            if name in auth_secrets:
+                continue
             url = profile.tokens[name].url
             _write_private(binstar / "data" / token_file_name(url), value)
         out_tmp = work / "out"
@@ -211,27 +232,37 @@ def build_one(
                 target.value,
                 locked.packages,
                 installed_channels(profile),
+                env_records(profile, locked.envs),
             )
             (staged / SBOM_FILE).write_text(sbom, encoding="utf-8")
         try:
-            command = constructor_command(constructor, project_dir, out_tmp, target, installer_type)
+            command = constructor_command(
+                constructor, project_dir, out_tmp, target, installer_type, conda_exe
+            )
             env = {**os.environ, "BINSTAR_CONFIG_DIR": str(binstar)}
             # A locked project's environment_file is installed by `$CONDA_EXE create --file`
             # when CONDA_EXE is set (any activated conda, of any version), else, for the
             # host's own platform, by constructor's own conda-standalone (constructor's
-            # fcp.py `_solve_precs`). Builds here are native: always constructor's conda,
-            # which reads the explicit file's sha256 lines (conda >=24.9).
+            # fcp.py `_solve_precs`). Native builds: always constructor's conda, which
+            # reads the explicit file's sha256 lines (conda >=24.9); cross-builds: the
+            # host's standalone that builds/cross.py chose.
             env.pop("CONDA_EXE", None)
+            if host_conda is not None:
+                env["CONDA_EXE"] = str(host_conda.resolve())
             started = time.monotonic()
             code = _run_streaming(command, env, staged / LOG_FILE, secrets, on_line, work)
             result.duration_seconds = round(time.monotonic() - started, 3)
             result.exit_status = code
-            for file in sorted(out_tmp.iterdir()):
+            made = [f for f in sorted(out_tmp.iterdir()) if f.is_file()]
+            for file in made:  # build_outputs first: our checksum file replaces theirs
+                if file.suffix.lower() not in INSTALLER_SUFFIXES and file.name not in OURS:
+                    shutil.move(str(file), staged / file.name)
+                    result.outputs.append(file.name)
+            for file in made:
                 kind = INSTALLER_SUFFIXES.get(file.suffix.lower())
-                if kind is None or not file.is_file():
-                    continue
-                shutil.move(str(file), staged / file.name)
-                result.installers.append(_describe(staged / file.name, kind))
+                if kind is not None:
+                    shutil.move(str(file), staged / file.name)
+                    result.installers.append(_describe(staged / file.name, kind))
             if code != 0:
                 result.status, result.reason = "failed", f"constructor exited with {code}"
             elif not result.installers:
@@ -254,6 +285,8 @@ def build_one(
         for installer in result.installers:  # nothing unscanned or half-made is kept
             (staged / installer.file).unlink(missing_ok=True)
             (staged / f"{installer.file}.sha256").unlink(missing_ok=True)
+        for name in result.outputs:
+            (staged / name).unlink(missing_ok=True)
         swap(staged, failed)
         result.directory = str(failed)
     return result

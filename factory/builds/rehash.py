@@ -4,8 +4,9 @@
 `<installer>.sha256` per installer and `build-report.json` (factory.formats.build_report),
 whose `installers` list has `{"file": <name in this folder>, "sha256": <hex>, "size":
 <bytes>, ...}` per installer. Signing (signtool, productsign, stapler) rewrites installers
-in place, so CI runs `installer-factory rehash DIR` afterwards. Every file is replaced
-atomically.
+in place, so CI runs `installer-factory rehash DIR` afterwards. constructor's own
+`<installer>.<algorithm>` files (build_outputs `hash`), which the report lists under
+`outputs`, are rewritten too. Every file is replaced atomically.
 
 The report is edited as a JSON document, not through its model: only each installer's
 `sha256` and `size` change, and whatever else the report holds (say, from another
@@ -24,6 +25,7 @@ from factory.formats.base import read_json
 from factory.formats.jsontext import json_text
 from factory.output.atomic import write_bytes_atomic
 from factory.output.layout import REPORT_FILE
+from factory.profiles.admin_keys import HASH_ALGORITHMS
 
 _CHUNK = 1 << 20
 
@@ -57,6 +59,27 @@ def checksum_line(sha256: str, file_name: str) -> str:
     return f"{sha256}  {file_name}\n"
 
 
+def _other_hash_files(directory: Path, installer: str, report: dict[str, Any]) -> list[str]:
+    """The algorithms of constructor's own `<installer>.<algorithm>` files (build_outputs
+    `hash`, constructor/build_outputs.py dump_hash) that the report lists, besides sha256."""
+    outputs = report.get("outputs")
+    listed = set(outputs) if isinstance(outputs, list) else set()
+    return sorted(
+        algorithm
+        for algorithm in sorted(HASH_ALGORITHMS - {"sha256"})
+        if f"{installer}.{algorithm}" in listed
+        and (directory / f"{installer}.{algorithm}").is_file()
+    )
+
+
+def _hash_of(path: Path, algorithm: str) -> str:
+    digest = hashlib.new(algorithm)
+    with path.open("rb") as handle:
+        while chunk := handle.read(_CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
 def rehash(directory: Path) -> list[Rehashed]:
     """Update every installer's checksum file and report entry; nothing is written when any
     listed installer is missing or the report cannot be read."""
@@ -84,5 +107,10 @@ def rehash(directory: Path) -> list[Rehashed]:
         write_bytes_atomic(
             directory / f"{item.file}.sha256", checksum_line(item.sha256, item.file).encode()
         )
+        for algorithm in _other_hash_files(directory, item.file, report):
+            digest = _hash_of(directory / item.file, algorithm)
+            write_bytes_atomic(
+                directory / f"{item.file}.{algorithm}", checksum_line(digest, item.file).encode()
+            )
     write_bytes_atomic(report_file, json_text(report).encode())
     return results

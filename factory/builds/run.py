@@ -11,13 +11,19 @@ caller, with the exit status scripts rely on.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from factory.builds.constructor import constructor_version, find_constructor
-from factory.builds.host import native_skip_reason
+from factory.builds.cross import (
+    CondaExeArg,
+    JobStandalone,
+    job_standalone,
+    resolve_standalones,
+    skip_reason,
+)
 from factory.builds.job import BuildInput, BuildResult, baked_tokens, build_one, ensure_writable
 from factory.errors import display_path
 from factory.formats.lock_file import LockData
@@ -76,21 +82,31 @@ def run_builds(
     allow_stale: bool = False,
     progress: Callable[[str], None] = _quiet,
     detail: Callable[[str], None] = _quiet,
+    conda_exes: Sequence[CondaExeArg] = (),
 ) -> list[BuildResult]:
     """Build each (loaded profile, platform, installer type or None for all) job in turn;
     a failure does not stop the rest. constructor is looked for only when some job can be
-    built here; every other job is reported as skipped, with the reason."""
+    built here (natively, or cross with a `conda_exes` standalone for its platform); every
+    other job is reported as skipped, with the reason. Every job's standalone is checked
+    before the first build (StandaloneRefused: nothing is built)."""
+    standalones = resolve_standalones(conda_exes)
+    reasons = [skip_reason(item.profile, platform, standalones) for item, platform, _ in jobs]
     exe, version = None, ""
-    if any(native_skip_reason(platform) is None for _, platform, _ in jobs):
+    chosen: list[JobStandalone | None] = [None] * len(jobs)
+    if any(reason is None for reason in reasons):
         exe = find_constructor(constructor)
         version = constructor_version(exe)
+        for number, (item, platform, _) in enumerate(jobs):
+            if reasons[number] is None:
+                chosen[number] = job_standalone(item.profile, platform, standalones, exe)
         ensure_writable(out_root)
     inputs = _Inputs(allow_stale)
     results = []
     for index, (item, platform, installer_type) in enumerate(jobs, start=1):
         label = f"[{index}/{len(jobs)}] {item.profile.name} {platform.value}"
-        reason = native_skip_reason(platform)
-        if exe is None or reason:
+        reason = reasons[index - 1]
+        standalone = chosen[index - 1]
+        if exe is None or reason or standalone is None:
             results.append(
                 BuildResult(
                     profile=display_path(item.file),
@@ -105,7 +121,9 @@ def run_builds(
             continue
         progress(f"{label}: rendering the project")
         job = inputs.job(item, platform)
-        progress(f"{label}: constructor {version} started")
+        bundles = standalone.conda_exe
+        using = f" with --conda-exe {display_path(bundles)}" if bundles is not None else ""
+        progress(f"{label}: constructor {version} started{using}")
         started = time.monotonic()
         done = build_one(
             job,
@@ -114,6 +132,8 @@ def run_builds(
             version=version,
             installer_type=installer_type,
             on_line=lambda line: detail(f"  | {line}"),
+            conda_exe=standalone.conda_exe,
+            host_conda=standalone.host_conda,
         )
         results.append(done)
         took = _duration(time.monotonic() - started)

@@ -1,9 +1,15 @@
 """CI pipelines for GitHub Actions, GitLab CI and Azure Pipelines, from a build matrix.
 
-One build job per (profile, platform) on a native runner, then one test job per build on
-another image of the same OS that installs what was built silently, checks it and
-uninstalls it. The shell steps live in templates/ci/_scripts.j2, shared by the engines;
-each engine's template wraps them in its own job syntax.
+One build job per (profile, platform) on a native runner, then one test job per built
+platform on another image of the same OS that installs what was built silently, checks
+it and uninstalls it. A profile that pins `conda_exe` has its Linux platforms built by
+its linux-64 job (jobs.py folds them): that job fetches the pinned standalone for each
+platform it builds (`micromamba create --platform P` of the conda-forge package, whose
+sha256 the channel's repodata pins) and passes each to `build --conda-exe P=PATH`; each
+folded platform keeps its own test job, on its own OS and architecture.
+
+The shell steps live in templates/ci/_scripts.j2, shared by the engines; each engine's
+template wraps them in its own job syntax.
 
 Every value in a script is quoted for its shell (sh or PowerShell) and comes from a
 restricted alphabet (matrix.py); profile text that is free-form (channel URLs) reaches
@@ -21,10 +27,11 @@ from pathlib import Path
 from typing import Any
 
 from factory.ci.engines import TARGET_FILES, Engine
-from factory.ci.jobs import BuildUnit, build_units
-from factory.ci.matrix import DEFAULT_RUNNERS, LoadedMatrix, job_slug
+from factory.ci.jobs import BuildUnit, Job, build_units
+from factory.ci.matrix import DEFAULT_RUNNERS, LoadedMatrix, MatrixBuild, job_slug
 from factory.platforms import OS, Platform
 from factory.profiles.channels import installed_channels
+from factory.profiles.standalones import CHANNEL, exe_relpath, package_spec
 from factory.profiles.token_carriers import token_carriers
 from factory.quoting.shells import ps_quote, sh_quote
 from factory.quoting.yamltext import yaml_str
@@ -42,6 +49,7 @@ PYTHON = "3.12"  # for installer-factory itself, beside constructor in the CI en
 TIMESTAMP_URL = "http://timestamp.digicert.com"
 MICROMAMBA_URL = "https://github.com/mamba-org/micromamba-releases/releases/latest/download/"
 TESTED_TYPES = ("sh", "pkg", "exe", "msi")  # msi: msiexec /i, then /x by ProductCode
+STANDALONE_DIR = ".installer-factory/standalone"  # in the checkout: <platform>/ prefixes
 
 # Tests run on another image of the same OS than the build where one exists.
 GITHUB_TEST_RUNNERS = {
@@ -125,10 +133,39 @@ def _repo_relative(matrix: LoadedMatrix, file: Path) -> str | None:
 
 
 def _unit_context(matrix: LoadedMatrix, unit: BuildUnit, engine: Engine) -> dict[str, Any]:
-    build, platform = unit.build, unit.platform
+    """The build job's values, with `tests` (one per platform it builds) and the pinned
+    standalones it fetches."""
+    host = unit.platform
+    ctx = _platform_context(matrix, unit.build, host, unit.jobs_for(host), engine)
+    targets = unit.targets
+    if targets != [host]:
+        ctx["installer_type"] = None  # folded: Linux builds make .sh only
+    ctx["platforms"] = [p.value for p in targets]
+    own = dict(ctx)
+    ctx["tests"] = [
+        own if p is host else _platform_context(matrix, unit.build, p, unit.jobs_for(p), engine)
+        for p in targets
+    ]
+    pin = unit.build.loaded.profile.conda_exe
+    ctx["standalones"] = [
+        {
+            "platform": p.value,
+            "prefix": f"{STANDALONE_DIR}/{p.value}",
+            "exe": f"{STANDALONE_DIR}/{p.value}/{exe_relpath(pin.kind, p.value)}",
+            "spec": package_spec(pin.kind, pin.version),
+            "channel": CHANNEL,
+        }
+        for p in (targets if pin is not None else [])
+    ]
+    return ctx
+
+
+def _platform_context(
+    matrix: LoadedMatrix, build: MatrixBuild, platform: Platform, jobs: list[Job], engine: Engine
+) -> dict[str, Any]:
     profile = build.loaded.profile
     ident = f"{job_slug(build.name)}_{job_slug(platform.value)}"
-    types = unit.installer_types
+    types = [j.installer_type for j in jobs]
     own_types = profile.installer_types.for_os(platform.os)
     # hashed for the package-cache key: the profile, the files it extends, its lock file
     chain = [_repo_relative(matrix, f) for f in build.loaded.layered.chain]

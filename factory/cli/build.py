@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -17,6 +18,7 @@ from factory.cli.common import (
 )
 from factory.cli.output import Console
 from factory.errors import InputError
+from factory.platforms import Platform
 
 if TYPE_CHECKING:
     from factory.builds.run import BuildsReport
@@ -35,8 +37,15 @@ def add_build(add: AddCommand) -> None:
         "build.log, build-report.json and the project that was built; a failed job\n"
         "leaves its log and report in <platform>-failed/ and earlier output untouched.\n"
         "Every output is scanned for tokens before success is reported.\n\n"
+        "Cross-builds: with --conda-exe PLATFORM=PATH, a standalone conda for another\n"
+        "Linux architecture, a Linux host also builds that platform's .sh (constructor\n"
+        "--platform and --conda-exe). A profile with `conda_exe` is built only with the\n"
+        "standalone it pins: the file given, or natively constructor's own when it is\n"
+        "that one. Each file is checked first (its platform from its executable header\n"
+        "or conda-meta record, kind and version by running it or from that record).\n\n"
         "exit status: 0 every job built or skipped, 5 a job failed, 6 constructor\n"
-        "missing, 1 invalid profile or missing token, 3 output not written",
+        "missing, 1 invalid profile, missing token or wrong --conda-exe, 3 output not\n"
+        "written",
     )
     profile_argument(p)
     platform_option(p)
@@ -49,8 +58,38 @@ def add_build(add: AddCommand) -> None:
         help="build only this installer type (constructor --installer-type)",
     )
     constructor_option(p)
+    conda_exe_option(p)
     allow_stale_option(p)
     p.set_defaults(func=cmd_build)
+
+
+_PLATFORM_PREFIX = re.compile(r"^((?:linux|osx|win)-[A-Za-z0-9_]+)=(.+)$")
+
+
+def _conda_exe_value(text: str) -> tuple[Platform | None, Path]:
+    match = _PLATFORM_PREFIX.match(text)
+    if match is None:
+        return None, Path(text)
+    try:
+        return Platform(match.group(1)), Path(match.group(2))
+    except ValueError:
+        known = ", ".join(p.value for p in Platform)
+        raise argparse.ArgumentTypeError(
+            f"{match.group(1)} is not a platform profiles target ({known})"
+        ) from None
+
+
+def conda_exe_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--conda-exe",
+        action="append",
+        default=[],
+        type=_conda_exe_value,
+        metavar="[PLATFORM=]PATH",
+        help="standalone conda (conda-standalone or micromamba) for PLATFORM, which constructor "
+        "bundles; a Linux host cross-builds other Linux platforms with it (repeatable; "
+        "without PLATFORM=, read from the file)",
+    )
 
 
 def add_deploy_kit(add: AddCommand) -> None:
@@ -79,6 +118,7 @@ def cmd_build(args: argparse.Namespace, out: Console) -> int:
         allow_stale=args.allow_stale,
         progress=out.progress,
         detail=out.detail,
+        conda_exes=args.conda_exe,
     )
     return print_builds(report_builds(results), args.json, out)
 

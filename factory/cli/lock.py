@@ -21,7 +21,8 @@ def add_lock(add: AddCommand) -> None:
     p = add(
         "lock",
         "solve a profile once per platform and write its lock file",
-        "Solve each platform's specs with py-rattler against the profile's build channels\n"
+        "Solve each platform's specs (base and every extra environment) with py-rattler\n"
+        "against the profile's build channels (an environment's own, if it has them)\n"
         "(tokens from the environment, channel priority as the profile says, the\n"
         "platform's virtual packages) and write <profile>.lock.yaml beside the profile.\n"
         "Where the solution has python, pip is added as conda adds it (unless the\n"
@@ -78,7 +79,8 @@ def add_sbom(add: AddCommand) -> None:
         "sbom",
         "write CycloneDX SBOMs from a profile's lock",
         "One CycloneDX 1.5 JSON file per platform from the lock: every package with\n"
-        "version, build, channel, hashes and licence. `build` also writes one beside\n"
+        "version, build, channel, hashes and licence; each extra environment is a\n"
+        "component (envs/<name>) holding its own. `build` also writes one beside\n"
         "each installer.",
     )
     profile_argument(p)
@@ -185,6 +187,15 @@ def cmd_lock(args: argparse.Namespace, out: Console) -> int:
                     p: {
                         "packages": len(run.lock.platforms[p].packages),
                         "changes": [c.as_dict() for c in run.changes.get(p, [])],
+                        "envs": {
+                            name: {
+                                "packages": len(env.packages),
+                                "changes": [
+                                    c.as_dict() for c in run.env_changes.get(p, {}).get(name, [])
+                                ],
+                            }
+                            for name, env in run.lock.platforms[p].envs.items()
+                        },
                     }
                     for p in run.solved
                 },
@@ -198,6 +209,13 @@ def cmd_lock(args: argparse.Namespace, out: Console) -> int:
         out.emit(f"{platform}: {count} package(s), {_summary(changes)}")
         for change in changes:
             out.emit(f"  {change}")
+        for name, env in sorted(run.lock.platforms[platform].envs.items()):
+            env_changes = run.env_changes.get(platform, {}).get(name, [])
+            out.emit(
+                f"{platform} envs/{name}: {len(env.packages)} package(s), {_summary(env_changes)}"
+            )
+            for change in env_changes:
+                out.emit(f"  {change}")
     shown = display_path(path)
     if unchanged:
         # a re-solve gives exactly the lock there is: say so, with --diff too
@@ -258,7 +276,7 @@ def cmd_doctor(args: argparse.Namespace, out: Console) -> int:
 
 def cmd_sbom(args: argparse.Namespace, out: Console) -> int:
     from factory.lock.lockfile import lock_path, read_lock, stale_platforms
-    from factory.lock.sbom import installed_channels, sbom_text
+    from factory.lock.sbom import env_records, installed_channels, sbom_text
     from factory.output.atomic import write_bytes_atomic
 
     item, platforms = _profile(args, out)
@@ -272,10 +290,11 @@ def cmd_sbom(args: argparse.Namespace, out: Console) -> int:
     written = []
     channels = installed_channels(item.profile)
     for platform in platforms:
-        records = lock.platforms[platform.value].packages
+        entry = lock.platforms[platform.value]
         name, version = item.profile.name, item.profile.installer_version
         target = args.output / f"{name}-{version}-{platform.value}.cdx.json"
-        text = sbom_text(name, version, platform.value, records, channels)
+        envs = env_records(item.profile, entry.envs)
+        text = sbom_text(name, version, platform.value, entry.packages, channels, envs)
         write_bytes_atomic(target, text.encode())
         written.append(str(target))
     if args.json:

@@ -7,6 +7,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from factory.cli.build import conda_exe_option
 from factory.cli.common import AddCommand, constructor_option, verbosity_options
 from factory.cli.output import Console
 from factory.errors import display_path
@@ -31,8 +32,10 @@ def add_matrix(add: AddCommand) -> None:
         "plan",
         help="check build-matrix.yml and list its jobs",
         description="One job per (profile, platform, installer type), with its runner and\n"
-        "whether CI signs it. Exit 1 with every problem when the matrix or a profile\n"
-        "in it is invalid.",
+        "whether CI signs it. A profile with `conda_exe` has its Linux platforms built\n"
+        "by its linux-64 job (cross-builds with the pinned standalone): the plan says\n"
+        "which jobs were folded into which. Exit 1 with every problem when the matrix\n"
+        "or a profile in it is invalid.",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     plan.add_argument("--matrix", type=Path, default=Path(DEFAULT_MATRIX), help=MATRIX_HELP)
@@ -51,10 +54,11 @@ def add_matrix(add: AddCommand) -> None:
         "run",
         help="build the matrix's jobs this host can build natively",
         description="Render and run constructor for every (profile, platform) of the matrix\n"
-        "that this host builds natively; the others are listed as skipped with the\n"
-        "reason. A failing job does not stop the others. Outputs as for `build`.\n\n"
+        "that this host builds natively, or cross-builds with a --conda-exe for that\n"
+        "platform (as `build` does); the others are listed as skipped with the reason.\n"
+        "A failing job does not stop the others. Outputs as for `build`.\n\n"
         "exit status: 0 every job built or skipped, 5 a job failed, 6 constructor\n"
-        "missing, 1 invalid matrix or profile",
+        "missing, 1 invalid matrix or profile, or a wrong --conda-exe",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     run.add_argument("--matrix", type=Path, default=Path(DEFAULT_MATRIX), help=MATRIX_HELP)
@@ -62,6 +66,7 @@ def add_matrix(add: AddCommand) -> None:
         "--output", "-o", type=Path, metavar="DIR", help="default: the matrix's `output`"
     )
     constructor_option(run)
+    conda_exe_option(run)
     run.add_argument("--json", action="store_true", help="print one JSON document on stdout")
     for action in (plan, ci, run):
         verbosity_options(action)
@@ -99,34 +104,59 @@ def _run(args: argparse.Namespace, out: Console) -> int:
     for unit in build_units(matrix):
         loaded = unit.build.loaded
         out.redactor.add(token_values(loaded).values())
-        own = loaded.profile.installer_types.for_os(unit.platform.os)
-        types = unit.installer_types
-        # constructor takes one --installer-type: given when the matrix picks one of several
-        jobs.append((loaded, unit.platform, types[0] if len(types) == 1 and types != own else None))
+        for platform in unit.targets:
+            own = loaded.profile.installer_types.for_os(platform.os)
+            types = [j.installer_type for j in unit.jobs_for(platform)]
+            # constructor takes one --installer-type: given when the matrix picks one of several
+            chosen = types[0] if len(types) == 1 and types != own else None
+            jobs.append((loaded, platform, chosen))
     root = args.output or matrix.root / matrix.model.output
     results = run_builds(
-        jobs, root, constructor=args.constructor, progress=out.progress, detail=out.detail
+        jobs,
+        root,
+        constructor=args.constructor,
+        progress=out.progress,
+        detail=out.detail,
+        conda_exes=args.conda_exe,
     )
     return print_builds(report_builds(results), args.json, out)
 
 
 def _plan(args: argparse.Namespace, out: Console) -> int:
-    from factory.ci.jobs import plan_jobs
+    from factory.ci.jobs import folded_jobs, plan_jobs
     from factory.ci.matrix import load_matrix
 
     jobs = plan_jobs(load_matrix(args.matrix))
+    folded = folded_jobs(jobs)
     if args.json:
-        out.json({"ok": True, "matrix": str(args.matrix), "jobs": [j.as_dict() for j in jobs]})
+        out.json(
+            {
+                "ok": True,
+                "matrix": str(args.matrix),
+                "jobs": [j.as_dict() for j in jobs],
+                "folded": folded,
+            }
+        )
         return 0
     rows = [("PROFILE", "PLATFORM", "TYPE", "RUNNER", "SIGNED")]
     rows += [
         (j.profile, j.platform.value, j.installer_type, j.runner, "yes" if j.signing else "no")
         for j in jobs
     ]
+    if folded:  # only then: the table of a matrix without folds stays as it was
+        rows = [(*rows[0], "BUILT BY")] + [
+            (*row, f"{j.built_on.value} job" if j.folded else "own job")
+            for row, j in zip(rows[1:], jobs, strict=True)
+        ]
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     for row in rows:
         out.emit("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip())
-    builds = len({(j.profile, j.platform) for j in jobs})
+    for fold in folded:
+        out.info(
+            f"folded: {fold['profile']} {fold['platform']} into its {fold['into']} build job "
+            f"(cross-built with {fold['conda_exe']})"
+        )
+    builds = len({(j.profile, j.built_on) for j in jobs})
     out.info(f"{len(jobs)} installer(s) from {builds} build job(s)")
     return 0
 

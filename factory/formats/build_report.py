@@ -64,6 +64,8 @@ class BuildReport(JsonFile):
     duration_seconds: float
     constructor_version: str
     installers: list[InstallerFile]
+    # what constructor's build_outputs wrote beside them (hash files, info.json, ...), by name
+    outputs: list[str] = Field(default_factory=list)
     # None only while the scan has not run yet: the scan reads this very file
     scan: ScanSummary | None
 

@@ -1,5 +1,6 @@
 """The lock file, `<profile stem>.lock.yaml` beside the profile: per platform, the loose
-inputs it was solved from and every record chosen.
+inputs it was solved from and every record chosen, for base and for each extra
+environment (`envs`, lock version 2).
 
 YAML rather than JSON so that review diffs read well: one line per package, and the same
 lock always gives the same bytes (no timestamps, sorted). `dump_lock` writes that text by
@@ -19,7 +20,10 @@ from factory.formats.base import StrictModel, first_problem
 from factory.platforms import Platform
 from factory.quoting import yamltext
 
-LOCK_VERSION = 1
+# version 2 added `envs` (extra environments) to each platform; a lock without them is
+# still written as version 1, so existing locks keep their bytes and both read back
+LOCK_VERSION = 2
+READABLE_VERSIONS = (1, 2)
 LOCK_SUFFIX = ".lock.yaml"
 
 
@@ -61,6 +65,20 @@ class Locked(_Record):
         return self.row() < other.row()
 
 
+class EnvLock(_Record):
+    """One extra environment of a platform: its own inputs and records."""
+
+    specs: list[str]
+    channels: list[str]  # what it was solved from (its own, or the profile's)
+    inputs_sha256: str
+    packages: list[Locked] = Field(default_factory=list)
+
+    @field_validator("packages", mode="before")
+    @classmethod
+    def _none_is_empty(cls, value: Any) -> Any:
+        return [] if value is None else value
+
+
 class PlatformLock(_Record):
     specs: list[str]
     virtual_packages: list[str]  # name=version=build
@@ -69,6 +87,13 @@ class PlatformLock(_Record):
     # Windows: the longest path the installer writes below its prefix, when lock could
     # read every package (factory/lock/path_length.py)
     longest_path: int | None = None
+    # extra environments by name (lock version 2)
+    envs: dict[str, EnvLock] = Field(default_factory=dict)
+
+    @field_validator("envs", mode="before")
+    @classmethod
+    def _no_envs(cls, value: Any) -> Any:
+        return {} if value is None else value
 
     @field_validator("packages", mode="before")
     @classmethod
@@ -99,11 +124,24 @@ def lock_path(profile_file: Path) -> Path:
     return profile_file.with_name(profile_file.name.removesuffix(".yaml") + LOCK_SUFFIX)
 
 
+def _record_lines(records: list[Locked], pad: str) -> list[str]:
+    lines = []
+    for record in sorted(records):
+        fields = ", ".join(
+            f"{key}: {yamltext.scalar(value)}"
+            for key, value in record.model_dump().items()
+            if value is not None
+        )
+        lines.append(f"{pad}- {{{fields}}}")
+    return lines
+
+
 def dump_lock(lock: LockData, profile_file: Path) -> str:
+    with_envs = any(entry.envs for entry in lock.platforms.values())
     lines = [
         f"# Lock for {profile_file.name}, made by `installer-factory lock`: review its diff and",
         "# commit it beside the profile. render and build install exactly these records.",
-        f"version: {lock.version}",
+        f"version: {LOCK_VERSION if with_envs else 1}",
         f"channel_priority: {lock.channel_priority}",
         "channels:",
         *(f"  - {yamltext.scalar(c)}" for c in lock.channels),
@@ -120,14 +158,22 @@ def dump_lock(lock: LockData, profile_file: Path) -> str:
             "    virtual_packages:",
             *(f"      - {yamltext.scalar(v)}" for v in entry.virtual_packages),
             "    packages:",
+            *_record_lines(entry.packages, "      "),
         ]
-        for record in sorted(entry.packages):
-            fields = ", ".join(
-                f"{key}: {yamltext.scalar(value)}"
-                for key, value in record.model_dump().items()
-                if value is not None
-            )
-            lines.append(f"      - {{{fields}}}")
+        if entry.envs:
+            lines.append("    envs:")
+        for env_name in sorted(entry.envs):
+            env = entry.envs[env_name]
+            lines += [
+                f"      {yamltext.key(env_name)}:",
+                f"        inputs_sha256: {env.inputs_sha256}",
+                "        channels:",
+                *(f"          - {yamltext.scalar(c)}" for c in env.channels),
+                "        specs:",
+                *(f"          - {yamltext.scalar(s)}" for s in env.specs),
+                "        packages:",
+                *_record_lines(env.packages, "          "),
+            ]
     return "\n".join(lines) + "\n"
 
 
@@ -139,8 +185,8 @@ def read_lock(path: Path) -> LockData | None:
         return None
     try:
         data = YAML(typ="safe").load(path.read_text(encoding="utf-8"))
-        if not isinstance(data, dict) or data.get("version") != LOCK_VERSION:
-            raise ValueError(f"not a version {LOCK_VERSION} lock file")
+        if not isinstance(data, dict) or data.get("version") not in READABLE_VERSIONS:
+            raise ValueError(f"not a version {' or '.join(map(str, READABLE_VERSIONS))} lock file")
         return LockData.model_validate(data)
     except ValidationError as exc:
         what = first_problem(exc)

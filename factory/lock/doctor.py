@@ -76,8 +76,9 @@ def diagnose(
     virtual_overrides: dict[str, str] | None = None,
     progress: Progress | None = None,
 ) -> list[Diagnosis]:
-    """One Diagnosis per platform. A spec the solver cannot read is a ProfileInvalid
-    before anything is fetched; `progress` hears one line per fetch and per solve."""
+    """One Diagnosis per platform and per extra environment on it. A spec the solver
+    cannot read is a ProfileInvalid before anything is fetched; `progress` hears one line
+    per fetch and per solve."""
     from factory.profiles import channels as ch
 
     check_specs(loaded)
@@ -85,33 +86,48 @@ def diagnose(
     say = progress or _quiet
     org = Sources(fetcher, ch.build_channels(profile), say)
     ref = Sources(fetcher, list(references), say) if references else None
+    # extra environments with channels of their own read them through their own Sources
+    by_channels = {tuple(org.channels): org}
+    out = []
     try:
-        return [_diagnose(profile, p, org, ref, virtual_overrides) for p in platforms]
+        for platform in platforms:
+            entry = platform_inputs(profile, platform, virtual_overrides)
+            out.append(_diagnose(profile, platform.value, entry, org.sparse(platform), ref, org))
+            for name, env in entry.envs.items():
+                own = by_channels.setdefault(
+                    tuple(env.channels), Sources(fetcher, env.channels, say)
+                )
+                inputs = entry.model_copy(update={"specs": env.specs, "envs": {}})
+                label = f"{platform.value} envs/{name}"
+                out.append(_diagnose(profile, label, inputs, own.sparse(platform), ref, org))
+        return out
     finally:
-        org.close()
+        for sources in by_channels.values():
+            sources.close()
         if ref is not None:
             ref.close()
 
 
 def _diagnose(
     profile: Any,
-    platform: Platform,
-    org: Sources,
+    label: str,
+    entry: Any,
+    sparse: list[Any],
     ref: Sources | None,
-    virtual_overrides: dict[str, str] | None,
+    org: Sources,
 ) -> Diagnosis:
-    entry = platform_inputs(profile, platform, virtual_overrides)
-    sparse = org.sparse(platform)
+    """One environment of one platform (`label`: the platform, or `<platform> envs/<name>`)."""
+    platform = Platform(label.split()[0])
     priority = channel_priority(profile)
     add_pip = add_pip_as_python_dependency(profile)
-    org.progress(f"solving {platform.value} ({record_count(sparse):,} records)")
+    org.progress(f"solving {label} ({record_count(sparse):,} records)")
     try:
         # as `lock` solves: pip added to python as conda adds it (solve._solve)
         records = rattler_calls.run(
             _solve(entry.specs, sparse, entry.virtual_packages, priority, add_pip=add_pip)
         )
     except Exception as exc:  # rattler's SolverError: explained below
-        result = Diagnosis(platform.value, ok=False, explanation=_explain(exc))
+        result = Diagnosis(label, ok=False, explanation=_explain(exc))
         specs = entry.specs
         if add_pip and _pip_is_the_trouble(entry, sparse, priority):
             specs = [*specs, "pip"]
@@ -120,7 +136,7 @@ def _diagnose(
         if ref is not None:
             _compare_with_reference(result, entry, sparse, ref.sparse(platform), add_pip)
         return result
-    return Diagnosis(platform.value, ok=True, packages=len(records))
+    return Diagnosis(label, ok=True, packages=len(records))
 
 
 def _pip_is_the_trouble(entry: Any, sparse: list[Any], priority: str) -> bool:

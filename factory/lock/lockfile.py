@@ -16,6 +16,7 @@ from typing import Any
 
 from factory.errors import InputError, display_path
 from factory.formats.lock_file import (
+    EnvLock,
     LockData,
     Locked,
     PlatformLock,
@@ -28,12 +29,14 @@ from factory.profiles.model import Profile
 
 # the lock commands and tests import the file's names from here too
 __all__ = [
+    "EnvLock",
     "LockData",
     "Locked",
     "PlatformLock",
     "add_pip_as_python_dependency",
     "channel_priority",
     "dump_lock",
+    "env_inputs",
     "explicit_text",
     "inputs_sha256",
     "lock_path",
@@ -124,7 +127,21 @@ def platform_inputs(
     virtual = virtual_packages(profile, platform, overrides)
     add_pip = add_pip_as_python_dependency(profile)
     digest = inputs_sha256(channels, channel_priority(profile), specs, virtual, add_pip)
-    return PlatformLock(specs=specs, virtual_packages=virtual, inputs_sha256=digest)
+    envs = {name: env_inputs(profile, platform, name, virtual) for name in profile.extra_envs}
+    return PlatformLock(specs=specs, virtual_packages=virtual, inputs_sha256=digest, envs=envs)
+
+
+def env_inputs(profile: Profile, platform: Platform, name: str, virtual: list[str]) -> EnvLock:
+    """An extra environment's inputs on one platform (no records yet): its specs, its
+    channels, and the platform's virtual packages and the profile's priority and pip."""
+    from factory.profiles.env_channels import env_build_channels
+
+    env = profile.extra_envs[name]
+    channels = env_build_channels(profile, env)
+    specs = list(env.specs_for(platform))
+    add_pip = add_pip_as_python_dependency(profile)
+    digest = inputs_sha256(channels, channel_priority(profile), specs, virtual, add_pip)
+    return EnvLock(specs=specs, channels=channels, inputs_sha256=digest)
 
 
 def stale_platforms(profile: Profile, lock: LockData, platforms: list[Platform]) -> list[str]:
@@ -147,19 +164,32 @@ def stale_platforms(profile: Profile, lock: LockData, platforms: list[Platform])
             entry.virtual_packages,
             add_pip_as_python_dependency(profile),
         )
-        if digest != entry.inputs_sha256 or lock.channels != ch.build_channels(profile):
+        moved = digest != entry.inputs_sha256 or lock.channels != ch.build_channels(profile)
+        if moved or _envs_stale(profile, platform, entry):
             out.append(platform.value)
     return out
 
 
-def explicit_text(platform: Platform, records: Sequence[Locked]) -> str:
+def _envs_stale(profile: Profile, platform: Platform, entry: PlatformLock) -> bool:
+    """An extra environment added, dropped, or changed since locking."""
+    if set(entry.envs) != set(profile.extra_envs):
+        return True
+    return any(
+        env_inputs(profile, platform, name, entry.virtual_packages).inputs_sha256
+        != entry.envs[name].inputs_sha256
+        for name in profile.extra_envs
+    )
+
+
+def explicit_text(platform: Platform, records: Sequence[Locked], env: str | None = None) -> str:
     """The lock of one platform as conda's explicit environment file (`@EXPLICIT`, one
     full package URL per line with its hash, as `conda list --explicit --sha256` writes
     it, with the `sha256:` prefix conda >=24.9 reads; `#<md5>` for a record without a
     sha256). `conda create --file` installs exactly these records without a solve: no
     channel parsing, so no `channel::` spec for conda to misread."""
+    what = "this platform's lock" if env is None else f"environment {env} in this platform's lock"
     lines = [
-        "# The packages of this platform's lock, exactly: constructor's environment_file.",
+        f"# The packages of {what}, exactly: constructor's environment_file.",
         "# $ conda create --prefix <env> --file <this file>",
         f"# platform: {platform.value}",
         "@EXPLICIT",

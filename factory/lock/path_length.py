@@ -17,7 +17,7 @@ import io
 import json
 import tarfile
 import zipfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
@@ -63,9 +63,13 @@ def _local_archive(record: Locked, packages_dir: Path | None) -> Path | None:
     return None
 
 
-def longest_path(records: Sequence[Locked], packages_dir: Path | None = None) -> int | None:
+def longest_path(
+    records: Sequence[Locked], packages_dir: Path | None = None, env_prefix: str = ""
+) -> int | None:
     """The longest path the installer writes below its prefix, or None when some package
-    cannot be read here (a remote channel without `packages_dir`)."""
+    cannot be read here (a remote channel without `packages_dir`). `env_prefix`: an extra
+    environment's `envs/<name>/`, under which its packages are linked (fcp.py
+    `check_duplicates_files` counts both that path and the extracted one)."""
     longest = 0
     for record in records:
         archive = _local_archive(record, packages_dir)
@@ -77,8 +81,22 @@ def longest_path(records: Sequence[Locked], packages_dir: Path | None = None) ->
             return None
         dist = record.file.removesuffix(".conda").removesuffix(".tar.bz2")
         extracted = len("pkgs/") + len(dist) + len("/")
-        longest = max([longest, *(extracted + len(p) for p in paths)])
+        start = max(extracted, len(env_prefix))
+        longest = max([longest, *(start + len(p) for p in paths)])
     return longest
+
+
+def longest_with_envs(
+    packages: Sequence[Locked],
+    envs: Mapping[str, Sequence[Locked]],
+    packages_dir: Path | None = None,
+) -> int | None:
+    """The longest path over base and every extra environment; None when some package
+    could not be read."""
+    figures = [longest_path(packages, packages_dir)]
+    figures += [longest_path(records, packages_dir, f"envs/{n}/") for n, records in envs.items()]
+    known = [f for f in figures if f is not None]
+    return None if len(known) != len(figures) else max(known)
 
 
 def _prefixes(loaded: LoadedProfile) -> Iterator[tuple[tuple[str, ...], str, bool]]:

@@ -13,6 +13,7 @@ import functools
 import json
 import uuid
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -27,9 +28,33 @@ SPEC_VERSION = "1.5"
 _NAMESPACE = uuid.UUID("6f1c3c1e-3a56-5c59-9a8e-1e7a7f0c9b21")  # installer-factory SBOMs
 
 
-def installed_channels(profile: Profile) -> dict[str, str]:
-    """Build channel URL (normalized) -> the URL installed machines use for it."""
-    return {normalize(r.src): r.dest.rstrip("/") for r in profile.channels_remap}
+def installed_channels(profile: Profile, env: str | None = None) -> dict[str, str]:
+    """Build channel URL (normalized) -> the URL installed machines use for it, in base
+    or in extra environment `env` (its own channels_remap, else the profile's)."""
+    remaps = profile.channels_remap
+    config = profile.extra_envs.get(env) if env is not None else None
+    if config is not None and config.channels_remap is not None:  # (a stale lock's env: none)
+        remaps = config.channels_remap
+    return {normalize(r.src): r.dest.rstrip("/") for r in remaps}
+
+
+@dataclass(frozen=True)
+class EnvRecords:
+    """An extra environment's locked records and its installed channels."""
+
+    name: str
+    records: Sequence[Locked]
+    channels: Mapping[str, str]
+
+
+def env_records(profile: Profile, envs: Mapping[str, Any]) -> list[EnvRecords]:
+    """The lock's extra environments of one platform (name -> EnvLock) for `cyclonedx`:
+    those the profile still has, which are those an installer built from it holds."""
+    return [
+        EnvRecords(name, envs[name].packages, installed_channels(profile, name))
+        for name in sorted(envs)
+        if name in profile.extra_envs
+    ]
 
 
 @functools.cache
@@ -65,22 +90,16 @@ def purl(record: Locked, channels: Mapping[str, str] | None = None) -> str:
     return f"pkg:conda/{quote(record.name)}@{quote(record.version)}?{query}"
 
 
-def cyclonedx(
-    name: str,
-    version: str,
-    platform: str,
-    records: Sequence[Locked],
-    channels: Mapping[str, str] | None = None,
-) -> dict[str, Any]:
-    """The SBOM of one platform. `channels`: installed_channels(profile), so that purls and
-    download URLs name the channels installed machines use."""
-    mapping = channels or {}
+def _components(
+    records: Sequence[Locked], mapping: Mapping[str, str], env: str | None = None
+) -> list[dict[str, Any]]:
     components = []
     for record in sorted(records):
         ref = purl(record, mapping)
         component: dict[str, Any] = {
             "type": "library",
-            "bom-ref": ref,
+            # a package in base and in an environment is two components: refs are unique
+            "bom-ref": ref if env is None else f"envs/{env}:{ref}",
             "name": record.name,
             "version": record.version,
             "purl": ref,
@@ -92,7 +111,42 @@ def cyclonedx(
             component["externalReferences"] = [{"type": "distribution", "url": url}]
         if record.license:
             component["licenses"] = [license_entry(record.license)]
+        if env is not None:
+            component["properties"] = [{"name": "conda:environment", "value": env}]
         components.append(component)
+    return components
+
+
+def cyclonedx(
+    name: str,
+    version: str,
+    platform: str,
+    records: Sequence[Locked],
+    channels: Mapping[str, str] | None = None,
+    envs: Sequence[EnvRecords] = (),
+) -> dict[str, Any]:
+    """The SBOM of one platform. `channels`: installed_channels(profile), so that purls and
+    download URLs name the channels installed machines use. Base packages are top-level
+    components; each extra environment is a component (envs/<name>) holding its own."""
+    components = _components(records, channels or {})
+    dependencies = []
+    top = f"installer:{name}@{version}:{platform}"
+    env_refs = []
+    for env in envs:
+        inner = _components(env.records, env.channels, env.name)
+        ref = f"{top}:envs/{env.name}"
+        env_refs.append(ref)
+        components.append(
+            {
+                "type": "application",
+                "bom-ref": ref,
+                "name": f"envs/{env.name}",
+                "version": version,
+                "properties": [{"name": "conda:environment", "value": env.name}],
+                "components": inner,
+            }
+        )
+        dependencies.append({"ref": ref, "dependsOn": [c["bom-ref"] for c in inner]})
     bom: dict[str, Any] = {
         "bomFormat": "CycloneDX",
         "specVersion": SPEC_VERSION,
@@ -113,10 +167,8 @@ def cyclonedx(
         },
         "components": components,
         "dependencies": [
-            {
-                "ref": f"installer:{name}@{version}:{platform}",
-                "dependsOn": [c["bom-ref"] for c in components],
-            }
+            {"ref": top, "dependsOn": [c["bom-ref"] for c in components]},
+            *dependencies,
         ],
     }
     body = json.dumps(bom, sort_keys=True)
@@ -134,5 +186,6 @@ def sbom_text(
     platform: str,
     records: Sequence[Locked],
     channels: Mapping[str, str] | None = None,
+    envs: Sequence[EnvRecords] = (),
 ) -> str:
-    return json_text(cyclonedx(name, version, platform, records, channels))
+    return json_text(cyclonedx(name, version, platform, records, channels, envs))

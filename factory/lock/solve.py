@@ -1,9 +1,9 @@
 """Solve a profile once per platform with py-rattler, before any build.
 
 Repodata comes through repodata.Fetcher (tokens and cache stay there); the solver sees
-clean channel URLs only. `lock_profile` returns the new lock and what changed; `diff`
-compares two locks per platform for review. Every solve runs through rattler_calls, so
-no rattler thread is left inside the interpreter when a call returns.
+clean channel URLs only. `lock_profile` solves base and every extra environment and
+returns the new lock and what changed (diff.py). Every solve runs through rattler_calls,
+so no rattler thread is left inside the interpreter when a call returns.
 """
 
 from __future__ import annotations
@@ -17,12 +17,14 @@ from typing import Any
 from factory.errors import FactoryError, InputError
 from factory.formats.lock_file import LockData, Locked, PlatformLock
 from factory.lock import rattler_calls
+from factory.lock.diff import Change, diff, diff_envs
 from factory.lock.lockfile import (
     add_pip_as_python_dependency,
     channel_priority,
     platform_inputs,
 )
-from factory.lock.path_length import longest_path
+from factory.lock.path_length import longest_with_envs
+from factory.lock.pins import check_update, pins
 from factory.lock.repodata import Fetcher
 from factory.lock.specs import check_specs, parse
 from factory.platforms import OS, Platform
@@ -162,31 +164,6 @@ async def _solve(
     )
 
 
-def find_records(sparse: list[Any], wanted: list[Locked]) -> list[Any]:
-    """The repodata records behind locked entries (to pin them in a re-solve)."""
-    import rattler
-
-    by_name: dict[str, list[Locked]] = {}
-    for item in wanted:
-        by_name.setdefault(item.name, []).append(item)
-    out = []
-    for name, items in sorted(by_name.items()):
-        keys = {(i.version, i.build, i.subdir, i.channel) for i in items}
-        found = [
-            r
-            for source in sparse
-            for r in source.load_records(rattler.PackageName(name))
-            if (str(r.version), str(r.build), str(r.subdir), str(r.channel).rstrip("/")) in keys
-        ]
-        if not found:
-            raise SolveFailed(
-                f"{name} {items[0].version} {items[0].build} is locked but no longer in "
-                f"{items[0].channel}; update it too (lock --update {name})"
-            )
-        out.extend(found[:1])
-    return out
-
-
 # --- locking ----------------------------------------------------------------------------
 
 
@@ -195,6 +172,8 @@ class LockRun:
     lock: LockData
     changes: dict[str, list[Change]]
     solved: list[str]
+    # extra environments: platform -> environment name -> changes
+    env_changes: dict[str, dict[str, list[Change]]] = field(default_factory=dict)
 
 
 def lock_profile(
@@ -222,45 +201,18 @@ def lock_profile(
         sources.close()
 
 
-def _spec_names(specs: list[str]) -> set[str]:
-    return {name.normalized for name in (parse(s).name for s in specs) if name is not None}
+@dataclass
+class _Job:
+    platform: Platform
+    env: str | None  # None: base
+    specs: list[str]
+    virtual: list[str]
+    sparse: list[Any]
+    pinned: list[Any] | None
 
-
-def _pins(
-    platform: Platform,
-    sparse: list[Any],
-    previous: LockData | None,
-    update: list[str],
-) -> list[Any]:
-    """The records every package but the updated ones keeps."""
-    old = previous.platforms.get(platform.value) if previous else None
-    if old is None:
-        raise InputError(f"{platform.value} has no lock to update; run lock without --update")
-    names = {n.lower() for n in update}
-    return find_records(sparse, [r for r in old.packages if r.name not in names])
-
-
-def _check_update(
-    loaded: LoadedProfile,
-    platforms: list[Platform],
-    previous: LockData | None,
-    update: list[str],
-    virtual_overrides: dict[str, str] | None,
-) -> None:
-    """A name to update must be locked, or be one of the profile's specs, on some platform
-    being locked: otherwise it is a typo, refused before any fetch."""
-    known: set[str] = set()
-    for platform in platforms:
-        old = previous.platforms.get(platform.value) if previous else None
-        known |= {r.name for r in old.packages} if old else set()
-        known |= _spec_names(platform_inputs(loaded.profile, platform, virtual_overrides).specs)
-    unknown = sorted({n.lower() for n in update} - known)
-    if unknown:
-        where = ", ".join(p.value for p in platforms)
-        raise InputError(
-            f"--update {' '.join(unknown)}: not in the lock ({where}) and not among the "
-            "profile's specs; add it to packages first"
-        )
+    @property
+    def label(self) -> str:
+        return self.platform.value + ("" if self.env is None else f" envs/{self.env}")
 
 
 def _lock(
@@ -280,43 +232,75 @@ def _lock(
         keep = {p: e for p, e in previous.platforms.items() if Platform(p) in profile.platforms}
         entries.update(keep)
     if update:
-        _check_update(loaded, platforms, previous, update, virtual_overrides)
-    jobs = []
-    for platform in platforms:
-        entry = platform_inputs(profile, platform, virtual_overrides)
-        sparse = sources.sparse(platform)
-        pinned = _pins(platform, sparse, previous, update) if update else None
-        jobs.append((platform, entry, sparse, pinned))
-    for platform, _, sparse, _ in jobs:
-        sources.progress(f"solving {platform.value} ({record_count(sparse):,} records)")
+        check_update(loaded, platforms, previous, update, virtual_overrides)
+    # each extra environment with channels of its own reads them through its own Sources
+    by_channels = {tuple(channels): sources}
+    inputs = {p: platform_inputs(profile, p, virtual_overrides) for p in platforms}
+    jobs: list[_Job] = []
+    try:
+        for platform, entry in inputs.items():
+            sparse = sources.sparse(platform)
+            pinned = pins(platform, sparse, previous, update) if update else None
+            jobs.append(_Job(platform, None, entry.specs, entry.virtual_packages, sparse, pinned))
+            for name, env in entry.envs.items():
+                own = by_channels.setdefault(
+                    tuple(env.channels), Sources(sources.fetcher, env.channels, sources.progress)
+                )
+                env_sparse = own.sparse(platform)
+                env_pins = pins(platform, env_sparse, previous, update, name) if update else None
+                jobs.append(
+                    _Job(platform, name, env.specs, entry.virtual_packages, env_sparse, env_pins)
+                )
+        for job in jobs:
+            sources.progress(f"solving {job.label} ({record_count(job.sparse):,} records)")
 
-    async def run_all() -> list[Any]:
-        return await asyncio.gather(
-            *(
-                _solve(e.specs, s, e.virtual_packages, priority, p, add_pip=add_pip)
-                for _, e, s, p in jobs
-            ),
-            return_exceptions=True,
-        )
+        async def run_all() -> list[Any]:
+            return await asyncio.gather(
+                *(
+                    _solve(j.specs, j.sparse, j.virtual, priority, j.pinned, add_pip=add_pip)
+                    for j in jobs
+                ),
+                return_exceptions=True,
+            )
 
-    results = rattler_calls.run(run_all())
+        results = rattler_calls.run(run_all())
+    finally:
+        for other in by_channels.values():
+            if other is not sources:
+                other.close()
     failures = []
-    for (platform, entry, _, _), result in zip(jobs, results, strict=True):
+    solved: dict[tuple[str, str | None], list[Locked]] = {}
+    for job, result in zip(jobs, results, strict=True):
         if isinstance(result, BaseException):
-            failures.append(f"{platform.value}: {_explain(result)}")
+            failures.append(f"{job.label}: {_explain(result)}")
             continue
         # sorted by each row once: Locked's own comparison rebuilds both rows every time
-        packages = sorted((to_locked(r) for r in result), key=Locked.row)
-        longest = longest_path(packages, packages_dir) if platform.os is OS.win else None
-        entries[platform.value] = entry.model_copy(
-            update={"packages": packages, "longest_path": longest}
+        solved[(job.platform.value, job.env)] = sorted(
+            (to_locked(r) for r in result), key=Locked.row
         )
     if failures:
         hint = f"`installer-factory doctor {loaded.file.name}` explains which specs conflict"
         raise SolveFailed("cannot solve\n" + "\n".join(failures) + f"\n{hint}")
+    for platform, entry in inputs.items():
+        packages = solved[(platform.value, None)]
+        envs = {
+            name: env.model_copy(update={"packages": solved[(platform.value, name)]})
+            for name, env in entry.envs.items()
+        }
+        longest = None
+        if platform.os is OS.win:
+            records = {name: env.packages for name, env in envs.items()}
+            longest = longest_with_envs(packages, records, packages_dir)
+        entries[platform.value] = entry.model_copy(
+            update={"packages": packages, "longest_path": longest, "envs": envs}
+        )
     new = LockData(channels=channels, channel_priority=priority, platforms=entries)
-    changes = diff(previous, new) if previous is not None else diff(None, new)
-    return LockRun(lock=new, changes=changes, solved=[p.value for p in platforms])
+    return LockRun(
+        lock=new,
+        changes=diff(previous, new),
+        solved=[p.value for p in platforms],
+        env_changes=diff_envs(previous, new),
+    )
 
 
 def needs_pip(records: list[Any]) -> bool:
@@ -331,61 +315,6 @@ def _explain(exc: BaseException) -> str:
     return text.removeprefix("Cannot solve the request because of: ")
 
 
-# --- diff -------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Change:
-    kind: str  # added, removed, upgraded, downgraded, rebuilt
-    name: str
-    old: str | None
-    new: str | None
-
-    def __str__(self) -> str:
-        if self.kind == "added":
-            return f"+ {self.name} {self.new}"
-        if self.kind == "removed":
-            return f"- {self.name} {self.old}"
-        return f"~ {self.name} {self.old} -> {self.new} ({self.kind})"
-
-    def as_dict(self) -> dict[str, Any]:
-        return {"kind": self.kind, "name": self.name, "old": self.old, "new": self.new}
-
-
-def diff(old: LockData | None, new: LockData) -> dict[str, list[Change]]:
-    import rattler
-
-    out: dict[str, list[Change]] = {}
-    names = set(new.platforms) | set(old.platforms if old else {})
-    for platform in sorted(names):
-        before = {r.name: r for r in _packages(old, platform)}
-        after = {r.name: r for r in _packages(new, platform)}
-        changes = []
-        for name in sorted(set(before) | set(after)):
-            a, b = before.get(name), after.get(name)
-            if a is None and b is not None:
-                changes.append(Change("added", name, None, f"{b.version} {b.build}"))
-            elif b is None and a is not None:
-                changes.append(Change("removed", name, f"{a.version} {a.build}", None))
-            elif (
-                a is not None
-                and b is not None
-                and (a.version, a.build, a.channel) != (b.version, b.build, b.channel)
-            ):
-                va, vb = rattler.Version(a.version), rattler.Version(b.version)
-                kind = "upgraded" if vb > va else "downgraded" if vb < va else "rebuilt"
-                was, now = f"{a.version} {a.build}", f"{b.version} {b.build}"
-                changes.append(Change(kind, name, was, now))
-        out[platform] = changes
-    return out
-
-
-def _packages(lock: LockData | None, platform: str) -> list[Locked]:
-    if lock is None or platform not in lock.platforms:
-        return []
-    return lock.platforms[platform].packages
-
-
 __all__ = [
     "Change",
     "LockRun",
@@ -393,5 +322,6 @@ __all__ = [
     "Progress",
     "SolveFailed",
     "diff",
+    "diff_envs",
     "lock_profile",
 ]

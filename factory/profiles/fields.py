@@ -113,5 +113,21 @@ GroupName = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_][A-Za-z0-9_.
 VirtualSpec = Annotated[str, StringConstraints(pattern=r"^__\S+.*$"), AfterValidator(_spec)]
 SpecGroups = dict[GroupName, list[Spec]]
 
+
+def _env_name(value: str) -> str:
+    # constructor/main.py main_build refuses these two names for an extra environment
+    if value in ("base", "root"):
+        raise ValueError("`base` and `root` name the base environment; choose another name")
+    return value
+
+
+# an extra environment's folder name (envs/<name>); constructor's own pattern is
+# ^[^/:# ]+$, this one is also safe unquoted in sh and cmd.exe and in file names
+EnvName = Annotated[
+    str,
+    StringConstraints(pattern=r"^[a-z0-9][a-z0-9_.-]*$", max_length=64),
+    AfterValidator(_env_name),
+]
+
 # a release month, YYYY-MM (also what `stamp --month` takes)
 MONTH_PATTERN = r"^20\d\d-(0[1-9]|1[0-2])$"

@@ -11,6 +11,7 @@ from collections.abc import Iterator
 
 from factory.platforms import OS, Platform
 from factory.profiles import channels as ch
+from factory.profiles.auth_methods import secret_tokens
 from factory.profiles.finding import Finding
 from factory.profiles.model import Profile
 from factory.profiles.scope import install_scope
@@ -66,7 +67,10 @@ def token_urls_apart(profile: Profile, sources: ProfileSources) -> Iterator[Find
     installed ones ride in .condarc, where overlapping URLs would also mean two tokens for
     one channel (token_carriers.py)."""
     seen: list[tuple[str, str]] = []
+    secrets = secret_tokens(profile.auth)  # never in the store nor a URL (auth_methods.py)
     for name, token in profile.tokens.items():
+        if name in secrets:
+            continue
         keys = _token_keys(token.url)
         for first, first_url in seen:
             first_keys = _token_keys(first_url)

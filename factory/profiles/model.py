@@ -25,6 +25,20 @@ from pydantic import (
 
 from factory.formats.base import StrictModel
 from factory.platforms import OS, Platform
+from factory.profiles.admin_keys import (
+    BuildOutput,
+    DestPath,
+    ExtraFileValue,
+    FileName,
+    InstallerFilename,
+    Scripts,
+)
+from factory.profiles.auth_methods import (
+    AnacondaAuth,
+    AnonUsageAuth,
+    ChannelSettingsAuth,
+    CondaTokenAuth,
+)
 from factory.profiles.fields import (
     ENV_NAME_PATTERN,
     MONTH_PATTERN,
@@ -32,6 +46,7 @@ from factory.profiles.fields import (
     WIN_ABS,
     AnyText,
     Channel,
+    EnvName,
     EnvValue,
     FilePath,
     GroupName,
@@ -53,6 +68,15 @@ class Images(StrictModel):
     welcome: FilePath | None = Field(None, description="EXE side panel / PKG background.")
     header: FilePath | None = Field(None, description="EXE header image (150x57).")
     icon: FilePath | None = Field(None, description="EXE icon (.ico, 256x256).")
+    welcome_text: Text | None = Field(
+        None, description="Text of the generated welcome image when none is given (EXE, PKG)."
+    )
+    header_text: Text | None = Field(
+        None, description="Text of the generated header image when none is given (EXE)."
+    )
+    color: Literal["red", "green", "blue", "yellow"] | None = Field(
+        None, description="Colour of the generated images (EXE). Default: blue."
+    )
 
 
 class InstallerTypes(StrictModel):
@@ -92,8 +116,13 @@ class Release(StrictModel):
         return f"{self.series}_{self.stamp}"
 
 
-class Packages(StrictModel):
-    """What goes into the base environment: the loose specs (intent), in named groups."""
+# a package name as constructor's `exclude` takes it (main.py refuses ` =<>*`)
+PackageName = Annotated[str, StringConstraints(pattern=r"^[^ =<>*]+$")]
+
+
+class SpecGroupSet(StrictModel):
+    """Loose specs (intent) in named groups: for every platform, per OS, per platform.
+    The base environment (`packages`) and each of `extra_envs` are one."""
 
     specs: SpecGroups = Field(
         default_factory=dict,
@@ -105,15 +134,6 @@ class Packages(StrictModel):
     )
     platform: dict[Platform, SpecGroups] = Field(
         default_factory=dict, description="Extra groups for one platform only."
-    )
-    exclude: list[Annotated[str, StringConstraints(pattern=r"^[^ =<>*]+$")]] = Field(
-        default_factory=list, description="Package names dropped after the solve."
-    )
-    virtual_specs: dict[OS, list[VirtualSpec]] = Field(
-        default_factory=dict, description="Install-time system requirements per OS."
-    )
-    menu_packages: list[Text] | None = Field(
-        None, description="Only these packages get shortcuts; [] for none; absent for all."
     )
 
     def groups_for(self, platform: Platform) -> list[tuple[str, list[str]]]:
@@ -133,9 +153,59 @@ class Packages(StrictModel):
         return [spec for _, specs in self.groups_for(platform) for spec in specs]
 
 
+class Packages(SpecGroupSet):
+    """What goes into the base environment: the loose specs (intent), in named groups."""
+
+    exclude: list[PackageName] = Field(
+        default_factory=list, description="Package names dropped after the solve."
+    )
+    virtual_specs: dict[OS, list[VirtualSpec]] = Field(
+        default_factory=dict, description="Install-time system requirements per OS."
+    )
+    menu_packages: list[Text] | None = Field(
+        None, description="Only these packages get shortcuts; [] for none; absent for all."
+    )
+
+
 class ChannelRemap(StrictModel):
     src: Url = Field(description="Channel URL the build solves and downloads from.")
     dest: Url = Field(description="Channel URL installed machines record and use instead.")
+
+
+class Freeze(StrictModel):
+    """A protected environment (CEP-22): the installer writes `conda-meta/frozen`, and conda
+    then refuses to install into, update or remove from it unless told to override."""
+
+    message: Text | None = Field(
+        None, description="What conda says when it refuses a change (the frozen file's message)."
+    )
+
+
+class ExtraEnv(SpecGroupSet):
+    """An environment installed beside base, under envs/<name> (constructor `extra_envs`)."""
+
+    exclude: list[PackageName] | None = Field(
+        None,
+        description="Package names dropped after this environment's solve. Default: "
+        "packages.exclude (constructor inherits it); names need not be in the solve.",
+    )
+    menu_packages: list[Text] | None = Field(
+        None,
+        description="Only these packages get shortcuts; [] for none. Default: as "
+        "packages.menu_packages.",
+    )
+    channels: list[Channel] | None = Field(
+        None,
+        min_length=1,
+        description="Channels this environment solves from, highest first. Default: the "
+        "profile's build channels.",
+    )
+    channels_remap: list[ChannelRemap] | None = Field(
+        None, description="Solve from src, installed machines use dest. Default: channels_remap."
+    )
+    freeze: Freeze | None = Field(
+        None, description="Protect this environment from changes (constructor `freeze_env`)."
+    )
 
 
 class ProxyServers(StrictModel):
@@ -191,6 +261,12 @@ class Condarc(StrictModel):
     settings: dict[CondarcKey, Any] = Field(
         default_factory=dict, description="Any other .condarc keys, written as given."
     )
+    enforce: list[Annotated[str, StringConstraints(pattern=r"^[a-z_][a-z0-9_]*$")]] = Field(
+        default_factory=list,
+        description="Keys of this .condarc that users must not override: written again, "
+        "marked #!final, into <prefix>/condarc.d/00-installer-factory.yml, which conda "
+        "reads before every user-level condarc.",
+    )
 
 
 class PsmAuth(StrictModel):
@@ -213,7 +289,23 @@ class PsmAuth(StrictModel):
 
 
 class Auth(StrictModel):
+    """Repository authentication methods (README: Choosing an authentication method)."""
+
     psm: PsmAuth | None = None
+    anaconda_auth: AnacondaAuth | None = Field(
+        None, description="anaconda-auth for an organization, with an API key from `tokens:`."
+    )
+    conda_token: CondaTokenAuth | None = Field(
+        None, description="What `conda token set --system` configures, token from `tokens:`."
+    )
+    anon_usage: AnonUsageAuth | None = Field(
+        None, description="anaconda-anon-usage's organization token, telemetry kept on."
+    )
+    channel_settings: list[ChannelSettingsAuth] = Field(
+        default_factory=list,
+        description="Mirrors behind HTTP basic authentication (conda-auth's http-basic), "
+        "password from `tokens:`.",
+    )
 
 
 class DefaultPrefix(StrictModel):
@@ -302,8 +394,14 @@ class Install(StrictModel):
     script_env_variables: dict[
         Annotated[str, StringConstraints(pattern=ENV_NAME_PATTERN)], EnvValue
     ] = Field(default_factory=dict)
-    build_outputs: list[Literal["hash", "info.json", "licenses", "lockfile", "pkgs_list"]] = Field(
-        default_factory=list
+    installer_filename: InstallerFilename | None = Field(
+        None, description="The installer's file name per OS (README: Admin scripts and files)."
+    )
+    build_outputs: list[BuildOutput] = Field(
+        default_factory=list,
+        description="Extra files constructor writes beside the installers: a name, or "
+        "{name: options} (hash: algorithm; pkgs_list, lockfile: env; licenses: include_text, "
+        "text_errors). hash without an algorithm gets sha256.",
     )
 
     def checks_path_spaces(self, os: OS) -> bool:
@@ -491,6 +589,19 @@ class MacSigning(StrictModel):
     )
 
 
+class CondaExe(StrictModel):
+    """The standalone conda constructor bundles (`--conda-exe`), pinned so every build of
+    the profile, native or cross, ships the same one (builds/standalone.py checks it)."""
+
+    kind: Literal["conda-standalone", "micromamba"] = Field(
+        description="conda-standalone, or micromamba (constructor refuses it for Windows)."
+    )
+    version: Annotated[str, StringConstraints(pattern=r"^\d+\.\d+\.\d+(\.post\d+)?$")] = Field(
+        description="The exact package version, e.g. 25.7.0; no ranges: the pin keeps "
+        "builds reproducible."
+    )
+
+
 class Signing(StrictModel):
     windows: WindowsSigning | None = None
     macos: MacSigning | None = None
@@ -525,6 +636,17 @@ class Profile(StrictModel):
     )
     installer_types: InstallerTypes = Field(default_factory=InstallerTypes)
     packages: Packages = Field(default_factory=Packages)
+    freeze_base: Freeze | None = Field(
+        None,
+        description="Protect the base environment: conda refuses to change it (CEP-22 "
+        "frozen marker); users work in extra_envs or their own environments.",
+    )
+    extra_envs: dict[EnvName, ExtraEnv] = Field(
+        default_factory=dict,
+        description="Environments installed beside base, under envs/<name>, by name: "
+        "layers add or replace one by name; null removes an inherited one. Needs conda "
+        "in base.",
+    )
     channels: list[Channel] = Field(
         default_factory=list, description="Channels the build solves from, highest first."
     )
@@ -550,9 +672,27 @@ class Profile(StrictModel):
         description="Tokens by name, read at build time from the environment or a file.",
     )
     install: Install = Field(default_factory=Install)
+    scripts: Scripts = Field(
+        default_factory=Scripts, description="The admin's own install and uninstall scripts."
+    )
+    extra_files: dict[DestPath, ExtraFileValue] = Field(
+        default_factory=dict,
+        description="Files shipped into the installation, by destination relative to the "
+        "install folder (/-separated); a path, or {source, os}. null drops an inherited one.",
+    )
+    temp_extra_files: dict[FileName, ExtraFileValue] = Field(
+        default_factory=dict,
+        description="Files the .exe unpacks into its temporary folder ($PLUGINSDIR, "
+        "%INSTALLER_PLUGINSDIR% in scripts), by file name.",
+    )
     signing: Signing = Field(default_factory=Signing)
     deploy: Deploy | None = Field(
         None, description="Deployment kit settings (Intune, SCCM, Jamf, Ansible wrappers)."
+    )
+    conda_exe: CondaExe | None = Field(
+        None,
+        description="The standalone conda to build with (constructor --conda-exe); with it, "
+        "`build --conda-exe` cross-builds .sh for other Linux architectures.",
     )
 
     @property

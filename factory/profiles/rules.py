@@ -17,7 +17,12 @@ from collections.abc import Iterator
 from factory.errors import UnsafeValue, display_path
 from factory.platforms import OS, Platform
 from factory.profiles import channels as ch
+from factory.profiles.admin_rules import ADMIN_RULES
+from factory.profiles.auth_rules import AUTH_RULES
 from factory.profiles.certificates import duplicates
+from factory.profiles.conda_exe_rules import conda_exe_rules
+from factory.profiles.enforce_rules import enforced_keys
+from factory.profiles.env_rules import ENV_RULES
 from factory.profiles.finding import Finding
 from factory.profiles.install_rules import (
     deploy_kit,
@@ -32,17 +37,11 @@ from factory.profiles.msi_rules import msi_installers
 from factory.profiles.prefix_rules import windows_default_prefix
 from factory.profiles.settings_rules import secret_settings
 from factory.profiles.sources import ProfileSources
-from factory.profiles.spec_rules import package_specs
+from factory.profiles.spec_rules import package_specs, spec_name
 from factory.profiles.url_rules import plain_http
 from factory.quoting.shells import cmd_arg
 
-_NAME = re.compile(r"^(?:[^:\s]+::)?([A-Za-z0-9_][A-Za-z0-9_.\-]*)")
 _VERSION = re.compile(r"(\d+(?:\.\d+)*)")
-
-
-def spec_name(spec: str) -> str:
-    match = _NAME.match(spec.strip())
-    return match.group(1).lower() if match else spec.strip().lower()
 
 
 def _version_tuple(text: str) -> tuple[int, ...]:
@@ -376,6 +375,7 @@ RULES = (
     package_specs,
     plain_http,
     secret_settings,
+    enforced_keys,
     windows_default_prefix,
     installed_tokens,
     token_urls_apart,
@@ -384,6 +384,10 @@ RULES = (
     scope_consistent,
     deploy_kit,
     msi_installers,
+    *ADMIN_RULES,
+    conda_exe_rules,
+    *ENV_RULES,
+    *AUTH_RULES,
 )
 
 

@@ -48,6 +48,28 @@ def _is_token_env(path: Path_) -> bool:
     return len(path) == 3 or (len(path) == 4 and path[2] == "deploy")
 
 
+# auth.<method>.<key> values that name a `tokens:` entry (factory/profiles/auth_methods.py)
+_SECRET_REFS = {
+    "anaconda_auth": "api_key",
+    "conda_token": "token",
+    "anon_usage": "org_token",
+    "channel_settings": "password",
+}
+REF_TOKEN_MESSAGE = (
+    "looks like a secret, not the name of a `tokens:` entry: name the entry (e.g. "
+    "acme_api_key) and give the secret through it (from the environment or a file)"
+)
+
+
+def _is_secret_ref(path: Path_) -> bool:
+    return (
+        len(path) >= 3
+        and path[0] == "auth"
+        and isinstance(path[1], str)
+        and _SECRET_REFS.get(path[1]) == path[-1]
+    )
+
+
 def token_shaped_name(value: str) -> bool:
     """A variable name a token would pass for: long, with digits, and without the
     underscores or the single case variable names are written in (ACME_REPO_TOKEN_2)."""
@@ -67,6 +89,10 @@ def secret_problem(path: Path_, value: str, what: str, keep: str) -> str | None:
         return URL_TOKEN_MESSAGE
     if _is_token_env(path) and token_shaped_name(value):
         return ENV_TOKEN_MESSAGE
+    if _is_secret_ref(path) and (
+        token_shaped_name(value.replace("-", "_").replace(".", "_")) or looks_like_token(value)
+    ):
+        return REF_TOKEN_MESSAGE
     if kind := looks_like_token(value):
         return (
             f"looks like a secret ({kind}); {what} must not contain tokens or "

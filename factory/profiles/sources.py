@@ -1,5 +1,5 @@
-"""The files a profile names (licence, images, CA certificates), resolved against the file
-that named them and read once, by `load_profile`.
+"""The files a profile names (licence, images, CA certificates, admin files), resolved
+against the file that named them and read once, by `load_profile`.
 
 The rules check what was read here; render ships it and the lock command trusts the CA
 bundle, without reading the files again. Token files are not among them: they are read
@@ -9,11 +9,12 @@ only where a build or lock needs the secret (factory.profiles.tokens).
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
 
 from factory.errors import display_path
+from factory.profiles.admin_files import admin_file_keys
 from factory.profiles.certificates import CertCheck, Certificate, bundle, read_certificate_file
 from factory.profiles.model import Profile
 
@@ -46,6 +47,8 @@ class ProfileSources:
     license: NamedFile | None
     images: Mapping[str, NamedFile]  # by image key, those the profile sets
     certificate_files: tuple[CertificateFile, ...]  # by name
+    # the admin's scripts and extra files, by the key that names each (admin_files.py)
+    admin_files: Mapping[KeyPath, NamedFile] = field(default_factory=lambda: MappingProxyType({}))
 
     @property
     def certificates(self) -> list[Certificate]:
@@ -73,7 +76,14 @@ def read_sources(profile: Profile, resolve: Resolve) -> ProfileSources:
         path = resolve(key, profile.ca_certs[name])
         check = read_certificate_file(name, path) if path.is_file() else None
         certificates.append(CertificateFile(name, key, path, check))
-    return ProfileSources(resolve, license_file, MappingProxyType(images), tuple(certificates))
+    admin = {key: _read(key, value, resolve) for key, value in admin_file_keys(profile)}
+    return ProfileSources(
+        resolve,
+        license_file,
+        MappingProxyType(images),
+        tuple(certificates),
+        MappingProxyType(admin),
+    )
 
 
 def _read(key: KeyPath, value: str, resolve: Resolve) -> NamedFile:

@@ -23,6 +23,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from factory.profiles import channels as ch
+from factory.profiles.auth_methods import conda_token_channels, secret_tokens
 from factory.profiles.finding import Finding
 from factory.profiles.model import Profile
 
@@ -62,7 +63,7 @@ def _alias(profile: Profile) -> str:
 def _entries(profile: Profile) -> list[_Entry]:
     """The channels of the shipped .condarc, as the URLs conda resolves them to."""
     alias = _alias(profile)
-    defaults = profile.condarc.default_channels
+    defaults = installed_default_channels(profile)
     out: list[_Entry] = []
     listed = ch.installed_channels(profile) + list(defaults or [])
     for text in listed:
@@ -77,15 +78,25 @@ def _entries(profile: Profile) -> list[_Entry]:
     return out
 
 
+def installed_default_channels(profile: Profile) -> list[str] | None:
+    """condarc.default_channels, or with auth.conda_token the ones conda-token sets."""
+    conda_token = profile.auth.conda_token
+    if profile.condarc.default_channels is None and conda_token is not None:
+        return conda_token_channels(conda_token)
+    return profile.condarc.default_channels
+
+
 def _under(url: str, base: str) -> bool:
     return (url + "/").startswith(base + "/")
 
 
 def _installed(profile: Profile) -> list[tuple[str, str]]:
+    # secrets of the auth methods never ride in a URL (auth_methods.py secret_tokens)
+    secrets = secret_tokens(profile.auth)
     return [
         (name, ch.normalize(token.url))
         for name, token in sorted(profile.tokens.items())
-        if token.install != "none"
+        if token.install != "none" and name not in secrets
     ]
 
 

@@ -20,6 +20,9 @@ def _secured_urls(profile: Profile) -> Iterator[tuple[KeyPath, str]]:
     """The URLs installed machines (or tokens) talk to, by key."""
     for index, remap in enumerate(profile.channels_remap):
         yield ("channels_remap", index, "dest"), remap.dest
+    for env_name, env in profile.extra_envs.items():  # an env's .condarc lists these
+        for index, remap in enumerate(env.channels_remap or []):
+            yield ("extra_envs", env_name, "channels_remap", index, "dest"), remap.dest
     rc = profile.condarc
     for key in ("channels", "default_channels", "allowlist_channels"):
         for index, channel in enumerate(getattr(rc, key) or []):

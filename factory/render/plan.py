@@ -42,11 +42,16 @@ from factory.platforms import (
     Platform,
 )
 from factory.profiles import channels as ch
+from factory.profiles.auth_methods import secret_tokens
 from factory.profiles.load import LoadedProfile
 from factory.profiles.model import Profile
 from factory.profiles.scope import Scope, install_scope
 from factory.profiles.token_carriers import token_carriers
 from factory.profiles.tokens import staged_name
+from factory.render.admin_plan import AdminStep, admin_options, admin_plan
+from factory.render.auth_steps import AuthSteps, auth_condarc, plan_auth
+from factory.render.enforce_step import EnforceStep, enforce_step
+from factory.render.extra_envs import EnvPlan, env_extra_files, env_files, frozen, plan_envs
 from factory.version import __version__
 
 # Which constructor keys matter on which OS (constructor's own documentation of each key).
@@ -60,9 +65,7 @@ _OPTION_OS: dict[str, frozenset[OS]] = {
     "initialize_conda": _ALL,
     "initialize_by_default": _ALL,
     "script_env_variables": _ALL,
-    "build_outputs": _ALL,
     "batch_mode": frozenset({OS.linux, OS.osx}),
-    "conclusion_text": frozenset({OS.linux, OS.osx}),
     "default_location_pkg": frozenset({OS.osx}),
     "pkg_name": frozenset({OS.osx}),
     "pkg_domains": frozenset({OS.osx}),
@@ -144,6 +147,8 @@ class ProjectPlan:
     exclude: tuple[str, ...]
     virtual_specs: tuple[str, ...]
     menu_packages: tuple[str, ...] | None
+    freeze_base: Mapping[str, Any] | None  # constructor's freeze_base value
+    extra_envs: tuple[EnvPlan, ...]  # render/extra_envs.py
     # what the installation holds
     installed_channels: tuple[str, ...]
     condarc: Mapping[str, Any]
@@ -167,11 +172,15 @@ class ProjectPlan:
     psm: PsmStep | None
     tokens: tuple[TokenStep, ...]
     condarc_tokens: tuple[CondarcToken, ...]  # alias first, then custom channels by name
+    auth_methods: AuthSteps | None  # anaconda_auth, anon_usage, channel_settings files
+    condarc_enforce: EnforceStep | None  # condarc.enforce: the final settings file
+    admin_post_install: AdminStep | None  # the admin's own step, after ours (admin_plan.py)
     input_hash: str  # sha256 of everything above's inputs
 
     def static_files(self) -> dict[str, bytes]:
         """The project's files that no template makes."""
         files = _static_files(self.assets, self.marker, self.deploy)
+        files.update(env_files(self.extra_envs))
         if self.environment_file is not None and self.locked is not None:
             files[self.environment_file] = explicit_text(
                 self.platform, self.locked.packages
@@ -202,6 +211,8 @@ class ProjectPlan:
             "exclude": list(self.exclude),
             "virtual_specs": list(self.virtual_specs),
             "menu_packages": None if self.menu_packages is None else list(self.menu_packages),
+            "freeze_base": None if self.freeze_base is None else dict(self.freeze_base),
+            "extra_envs": [env.context() for env in self.extra_envs],
             "condarc": dict(self.condarc),
             "extra_files": [{src: dest} for src, dest in self.extra_files],
             "post_install": self.post_install,
@@ -218,7 +229,10 @@ class ProjectPlan:
             "psm": self.psm,
             "tokens": list(self.tokens),
             "condarc_tokens": list(self.condarc_tokens),
+            "auth_methods": self.auth_methods,
+            "condarc_enforce": self.condarc_enforce,
             "custom_channel_tokens": [c for c in self.condarc_tokens if not c.on_alias],
+            "admin_post_install": self.admin_post_install,
             "input_hash": self.input_hash,
         }
 
@@ -240,6 +254,8 @@ def plan_project(
     spec_count = len(profile.packages.specs_for(platform))
 
     assets = _assets(loaded, platform)
+    admin = admin_plan(loaded, platform)
+    assets.update(admin.assets)
     marker = deploy = None
     if profile.deploy is not None:
         marker = installer_marker(profile, platform)
@@ -247,6 +263,7 @@ def plan_project(
     tokens = _installed_tokens(profile, platform)
     carried = _condarc_tokens(profile, tokens)
     condarc = ch.condarc_content(profile)
+    auth_condarc(profile, condarc)
     if any(c.on_alias for c in carried):  # the post-install step appends it, token and all
         condarc.pop("channel_alias", None)
     extra_files = []
@@ -258,10 +275,24 @@ def plan_project(
         if token.mode == "bake":
             staged = "/".join((*STAGED_TOKENS_RELPATH, staged_name(token.name)))
             extra_files.append((f"{TOKENS_DIR}/{staged_name(token.name)}", staged))
+    envs = plan_envs(profile, platform, locked)
+    extra_files += env_extra_files(envs)
+    extra_files += admin.extra_files
+    auth = plan_auth(profile, platform)
+    if auth is not None:
+        assets.update(auth.assets)
+        extra_files += auth.extra_files
+    enforce = enforce_step(profile, platform)
+    if enforce is not None:
+        assets[enforce.project_file] = enforce.data
+        extra_files.append((enforce.project_file, enforce.staged_posix))
     needs_script = (
-        ch.scripts_use_bundle(profile)
+        admin.post_install is not None
+        or enforce is not None
+        or ch.scripts_use_bundle(profile)
         or profile.auth.psm is not None
         or bool(tokens)
+        or auth is not None
         or marker is not None
     )
     menu = profile.packages.menu_packages
@@ -282,6 +313,8 @@ def plan_project(
         exclude=tuple(profile.packages.exclude),
         virtual_specs=tuple(profile.packages.virtual_specs.get(platform.os, [])),
         menu_packages=None if menu is None else tuple(menu),
+        freeze_base=frozen(profile.freeze_base),
+        extra_envs=envs,
         installed_channels=tuple(ch.installed_channels(profile)),
         condarc=MappingProxyType(_finite(condarc)),
         assets=MappingProxyType(assets),
@@ -289,7 +322,10 @@ def plan_project(
         deploy=deploy,
         extra_files=tuple(extra_files),
         license_file=next((k for k in assets if k.startswith("license/")), None),
-        options=MappingProxyType(_options(profile, platform, list(assets))),
+        options=MappingProxyType(
+            _options(profile, platform, list(assets))
+            | admin_options(profile, platform, admin, needs_script)
+        ),
         post_install=f"post_install{facts.script_suffix}" if needs_script else None,
         conda_relpath=facts.conda_relpath,
         conda_repo_relpath=facts.conda_repo_relpath,
@@ -303,6 +339,9 @@ def plan_project(
         psm=_psm(profile),
         tokens=tokens,
         condarc_tokens=carried,
+        auth_methods=auth,
+        condarc_enforce=enforce,
+        admin_post_install=admin.post_install,
         input_hash=_input_hash(profile, platform, static, locked),
     )
 
@@ -345,6 +384,9 @@ def _input_hash(
     }
     if locked is not None:
         payload["lock"] = [record.row() for record in locked.packages]
+        if locked.envs:
+            envs = locked.envs.items()
+            payload["env_locks"] = {n: [r.row() for r in e.packages] for n, e in envs}
     text = json.dumps(payload, sort_keys=True, separators=(",", ":"), default=str)
     return hashlib.sha256(text.encode()).hexdigest()
 
@@ -352,8 +394,9 @@ def _input_hash(
 def _installed_tokens(profile: Profile, platform: Platform) -> tuple[TokenStep, ...]:
     out = []
     sep = platform.facts.sep
+    secrets = secret_tokens(profile.auth)  # written by the auth methods' step instead
     for name, token in sorted(profile.tokens.items()):
-        if token.install == "none":
+        if token.install == "none" or name in secrets:
             continue
         deploy = token.deploy
         source: str | None = None
@@ -413,7 +456,9 @@ def _options(profile: Profile, platform: Platform, assets: list[str]) -> dict[st
                 out[key] = value
     elif getattr(prefix, os_.value) is not None:
         out["default_prefix"] = getattr(prefix, os_.value)
-    dumped = install.model_dump(exclude={"default_prefix", "scope"}, exclude_none=True)
+    # admin_plan.py renders conclusion_text, build_outputs and installer_filename
+    admin_keys = {"conclusion_text", "build_outputs", "installer_filename"}
+    dumped = install.model_dump(exclude={"default_prefix", "scope", *admin_keys}, exclude_none=True)
     dumped["check_path_spaces"] = install.checks_path_spaces(os_)  # may be given per OS
     if install.uninstall_name:
         dumped["uninstall_name"] = uninstall_name(profile)

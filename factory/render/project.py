@@ -24,6 +24,7 @@ from factory.output.layout import (
     platform_relpath,
 )
 from factory.platforms import CA_BUNDLE_RELPATH, MARKER_RELPATH, Platform
+from factory.profiles.enforce import ENFORCED_FILE, ENFORCED_RELPATH
 from factory.profiles.load import LoadedProfile
 from factory.quoting import yamltext
 from factory.quoting.shells import cmd_arg, sh_quote
@@ -117,6 +118,8 @@ def _contents(files: dict[str, bytes]) -> list[tuple[str, str]]:
         "per line): constructor installs exactly these, without a solve",
         FACTS_FILE: "facts for the deployment kit (prefixes, silent options, "
         "detection rule); not shipped in the installer",
+        ENFORCED_FILE: "condarc.enforce: settings users cannot override, each #!final, "
+        "moved into " + "/".join(ENFORCED_RELPATH) + " by the post-install step",
     }
     rows = [(name, about.get(name, _asset_about(name))) for name in sorted(files)]
     rows.append((STAMP_FILE, about[STAMP_FILE]))
@@ -128,4 +131,16 @@ def _asset_about(name: str) -> str:
         return "licence shown by the installer"
     if name.startswith("images/"):
         return "installer artwork"
+    if name.startswith("scripts/"):
+        return "the organization's own script (profile `scripts`)"
+    if name.startswith("files/"):
+        return "the organization's file, installed under the path after files/"
+    if name.startswith("temp/"):
+        return "the organization's file for the .exe's temporary folder ($PLUGINSDIR)"
+    if name.startswith("envs/"):  # render/extra_envs.py
+        return (
+            "an extra environment's locked packages (explicit list)"
+            if name.endswith(".txt")
+            else "an extra environment's .condarc, installed as envs/<name>/.condarc"
+        )
     return "file"
