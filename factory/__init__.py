@@ -53,6 +53,8 @@ _API: dict[str, str] = {
     "load_matrix": "factory.ci.matrix",
     "plan_jobs": "factory.ci.jobs",
     "render_pipeline": "factory.ci.pipelines",
+    # an organization's repository of profiles (`init`)
+    "init_repository": "factory.scaffolds.org_repo",
     # secrets
     "scan_paths": "factory.leaks.scan",
     "Redactor": "factory.leaks.redact",

@@ -11,10 +11,13 @@ from pathlib import Path
 from typing import Any
 
 
-def template_environment(folder: Path, filters: dict[str, Callable[..., str]]) -> Any:
+def template_environment(
+    folder: Path, filters: dict[str, Callable[..., str]], *, html: bool = False
+) -> Any:
     """A Jinja environment for one templates folder, set up the same way for all of them:
-    only explicit context (StrictUndefined), no HTML escaping, block tags that leave no
-    blank lines, and the quoting filters that folder's files need."""
+    only explicit context (StrictUndefined), block tags that leave no blank lines, and the
+    quoting filters that folder's files need. Scripts and YAML quote their values with
+    those filters and are not escaped; an HTML page (`html`) has every value escaped."""
     import jinja2
 
     env = jinja2.Environment(
@@ -23,7 +26,7 @@ def template_environment(folder: Path, filters: dict[str, Callable[..., str]]) -
         keep_trailing_newline=True,
         trim_blocks=True,
         lstrip_blocks=True,
-        autoescape=False,
+        autoescape=html,
     )
     env.filters.update(filters)
     return env

@@ -18,16 +18,20 @@ COMMANDS: dict[str, list[str]] = {
     "render": ["render", "{profile}", "-o", "{tmp}/out"],
     "scan": ["scan", "{tmp}", "--profile", "{profile}"],
     "new": ["new", "--no-input", "--output-dir", "{tmp}/new"],
+    "init": ["init", "{tmp}/repo", "--no-input"],
     "config": ["config"],
     "build": ["build", "{profile}", "-o", "{tmp}/dist"],
     "deploy-kit": ["deploy-kit", "{tmp}"],
     "stamp": ["stamp", "{profile}"],
+    "show": ["show", "{profile}"],
     "lock": ["lock", "{profile}"],
     "doctor": ["doctor", "{profile}"],
     "sbom": ["sbom", "{profile}", "-o", "{tmp}/sbom"],
     "matrix plan": ["matrix", "plan", "--matrix", "{matrix}"],
     "matrix run": ["matrix", "run", "--matrix", "{matrix}"],
     "rehash": ["rehash", "{tmp}"],
+    "page": ["page", "{tmp}"],
+    "diff": ["diff", "{tmp}/old.lock.yaml", "{tmp}/new.lock.yaml"],
 }
 
 # the commands that read a profile, a matrix or the config file as YAML
@@ -38,6 +42,7 @@ READS_YAML = [
     "config",
     "build",
     "stamp",
+    "show",
     "lock",
     "doctor",
     "sbom",

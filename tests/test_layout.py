@@ -14,7 +14,7 @@ from conftest import REPO
 PACKAGE = REPO / "factory"
 MAX_LINES = 400
 # folders of package data, not code
-DATA_DIRS = {"templates", "new-profile", "__pycache__"}
+DATA_DIRS = {"templates", "new-profile", "org-repo", "__pycache__"}
 
 
 def _package_entries() -> set[str]:

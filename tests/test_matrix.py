@@ -136,6 +136,7 @@ def _build_output(folder: Path) -> Path:
 def test_rehash_updates_checksum_file_and_report(tmp_path: Path, cli):
     folder = tmp_path / "dist" / "Demo" / "linux-64"
     installer = _build_output(folder)
+    built = hashlib.sha256(installer.read_bytes()).hexdigest()
     installer.write_bytes(b"#!/bin/sh\necho signed, and longer than before\n")  # as signing does
     check = subprocess.run(
         ["sha256sum", "-c", f"{installer.name}.sha256"], cwd=folder, capture_output=True
@@ -153,6 +154,7 @@ def test_rehash_updates_checksum_file_and_report(tmp_path: Path, cli):
         "type": "sh",
         "sha256": digest,
         "size": installer.stat().st_size,
+        "built_sha256": built,  # what constructor made: the release page's signing state
     }
     assert report["profile"] == "Demo"  # other fields kept
     assert json.loads(result.out)["installers"][0]["changed"] is True
@@ -200,3 +202,15 @@ def test_readme_shows_the_real_plan(cli, monkeypatch: pytest.MonkeyPatch) -> Non
     readme = (REPO / "README.md").read_text(encoding="utf-8")
     shown = readme.split("$ installer-factory matrix plan\n", 1)[1].split("```", 1)[0]
     assert shown == result.out + result.err
+
+
+def test_plan_says_which_installer_factory_ci_installs(cli):
+    """The bundled matrix pins this checkout (`factory: {checkout: .}`)."""
+    result = cli("matrix", "plan", "--matrix", BUNDLED, "--json")
+    assert result.code == 0, result.err
+    assert json.loads(result.out)["factory"] == {
+        "kind": "checkout",
+        "value": ".",
+        "requirement": ".",
+        "default": False,
+    }

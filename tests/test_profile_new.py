@@ -111,3 +111,19 @@ def test_new_asks_and_checks_the_answers(tmp_path: Path):
     )
     assert profile.release is not None and profile.release.series == "team_x"
     assert [r.dest for r in profile.channels_remap] == ["https://m.x.example/c"]
+
+
+def test_input_that_ends_early_is_refused_without_a_traceback(
+    cli, tmp_path: Path, monkeypatch
+) -> None:
+    import io
+
+    monkeypatch.setattr("sys.stdin", io.StringIO("eng-ml\n"))  # one answer of nine
+    result = cli("new", "--output-dir", tmp_path)
+    assert result.code == 1
+    assert result.err.strip().endswith(
+        "installer-factory: error: new: input ended before every question was answered; "
+        "give the values with --no-input --set KEY=VALUE; nothing written"
+    )
+    assert "Traceback" not in result.err
+    assert list(tmp_path.iterdir()) == []

@@ -9,8 +9,10 @@ in place, so CI runs `installer-factory rehash DIR` afterwards. constructor's ow
 `outputs`, are rewritten too. Every file is replaced atomically.
 
 The report is edited as a JSON document, not through its model: only each installer's
-`sha256` and `size` change, and whatever else the report holds (say, from another
-installer-factory version than this one) is written back as it was.
+`sha256` and `size` change (and `built_sha256`, the sha256 constructor made, is added the
+first time the bytes differ: the release page's signing state), and whatever else the
+report holds (say, from another installer-factory version than this one) is written back
+as it was.
 """
 
 from __future__ import annotations
@@ -101,6 +103,8 @@ def rehash(directory: Path) -> list[Rehashed]:
             raise InputError(f"{shown}: installers[{number}]: {display_path(installer)} is missing")
         sha256, size = sha256_of(installer), installer.stat().st_size
         changed = entry.get("sha256") != sha256 or entry.get("size") != size
+        if changed and isinstance(entry.get("sha256"), str):  # the page's signing state
+            entry.setdefault("built_sha256", entry["sha256"])
         entry["sha256"], entry["size"] = sha256, size
         results.append(Rehashed(name, sha256, size, changed))
     for item in results:

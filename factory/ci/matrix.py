@@ -1,5 +1,6 @@
 """build-matrix.yml: which profiles are built on which platforms, by which CI runners,
-and which CI secrets sign the results.
+and which CI secrets sign the results; which installer-factory CI installs (`factory:`,
+factory_pin.py) and which secrets provide files and variables (`secrets:`, ci_secrets.py).
 
 Loaded like a profile (factory.loader keeps the position of every key), so every problem
 is `file:line:column: key.path: message`, all at once; unknown keys are errors. Each
@@ -10,15 +11,24 @@ from __future__ import annotations
 
 import contextlib
 import re
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, Field, ValidationError
 
+from factory.ci.ci_secrets import CiSecrets
+from factory.ci.factory_pin import FactoryPin, default_pin
+from factory.ci.matrix_fields import (
+    REPO_PATH,
+    ConstructorVersion,
+    RepoPath,
+    Runner,
+    SecretName,
+)
 from factory.errors import InputError, Problem, ProfileInvalid, display_path
 from factory.formats.base import StrictModel
-from factory.leaks.shapes import looks_like_token
 from factory.platforms import OS, Platform
 from factory.profiles.diagnostics import format_path, problems_from_validation
 from factory.profiles.layering import Layered
@@ -42,65 +52,11 @@ DEFAULT_RUNNERS: dict[Platform, str] = {
     Platform.win_64: "windows-latest",
 }
 
-SECRET_NAME = re.compile(r"^[A-Z_][A-Z0-9_]*$")
-# the oldest constructor with what the factory relies on (see README: 3.16 or later)
-MIN_CONSTRUCTOR = (3, 16)
-# These land in shell steps and YAML of three CI engines: keep them to plain characters.
-_REPO_PATH = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9._-]*(/[A-Za-z0-9_][A-Za-z0-9._-]*)*$")
-_RUNNER = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
-
-
-def _version(value: str) -> str:
-    if not re.fullmatch(r"\d+\.\d+(\.\d+)?", value):
-        raise ValueError("must be a constructor version such as 3.16.3")
-    if tuple(int(p) for p in value.split(".")[:2]) < MIN_CONSTRUCTOR:
-        raise ValueError("must be 3.16 or later (the factory relies on constructor 3.16)")
-    return value
-
-
-def _repo_path(value: str) -> str:
-    if value.startswith("/") or ".." in value.split("/"):
-        raise ValueError("must be a path inside the repository, relative to build-matrix.yml")
-    if not _REPO_PATH.fullmatch(value):
-        raise ValueError(
-            "must be a relative path of letters, digits, `.`, `_`, `-` and `/` "
-            "(it is used in CI shell steps)"
-        )
-    return value
-
-
-def _secret_name(value: str) -> str:
-    if looks_like_token(value):
-        # reported once, by the whole-file token check; never repeated here
-        raise ValueError(_TOKEN_MESSAGE)
-    if not SECRET_NAME.fullmatch(value):
-        raise ValueError(
-            "must be the NAME of a CI secret (uppercase letters, digits and _, e.g. "
-            "WINDOWS_SIGNING_PFX_BASE64), never its value"
-        )
-    return value
-
-
-def _runner(value: str) -> str:
-    if not _RUNNER.fullmatch(value):
-        raise ValueError("must be a runner label: letters, digits, `.`, `_` and `-`")
-    return value
-
 
 def _builds(value: list[Any]) -> list[Any]:
     if not value:
         raise ValueError("list at least one build (a profile and, optionally, its platforms)")
     return value
-
-
-_TOKEN_MESSAGE = (
-    "looks like a secret value; build-matrix.yml is committed: name the CI secret that "
-    "holds it instead (e.g. WINDOWS_SIGNING_PFX_PASSWORD)"
-)
-
-SecretName = Annotated[str, AfterValidator(_secret_name)]
-RepoPath = Annotated[str, AfterValidator(_repo_path)]
-Runner = Annotated[str, AfterValidator(_runner)]
 
 
 class WindowsSecrets(StrictModel):
@@ -163,7 +119,7 @@ class Build(StrictModel):
 class MatrixFile(StrictModel):
     """build-matrix.yml as written."""
 
-    constructor: Annotated[str, AfterValidator(_version)] = Field(
+    constructor: ConstructorVersion = Field(
         description="constructor version CI installs from conda-forge, e.g. 3.16.3."
     )
     output: RepoPath = Field("dist", description="Where builds and CI artifacts go.")
@@ -173,6 +129,15 @@ class MatrixFile(StrictModel):
         "runner tag, an Azure agent pool name. Default: the engine's hosted runners.",
     )
     signing: SigningSecrets = Field(default_factory=SigningSecrets)
+    factory: FactoryPin | None = Field(
+        None,
+        description="Which installer-factory CI installs (version, wheel, vcs or checkout). "
+        "Default: the version generating the pipeline.",
+    )
+    secrets: CiSecrets = Field(
+        default_factory=CiSecrets,
+        description="CI secrets that provide the files and variables profiles read at build time.",
+    )
     builds: Annotated[list[Build], AfterValidator(_builds)] = Field(
         description="Profiles to build, each on its platforms."
     )
@@ -202,6 +167,13 @@ class LoadedMatrix:
     file: Path
     model: MatrixFile
     builds: list[MatrixBuild] = field(default_factory=list)
+    where: Layered | None = None  # the file's positions, for located findings
+    set_aside: frozenset[str] = frozenset()  # top-level keys dropped as invalid (_salvage)
+
+    @property
+    def pin(self) -> FactoryPin:
+        """The installer-factory CI installs."""
+        return self.model.factory or default_pin()
 
     @property
     def root(self) -> Path:
@@ -220,8 +192,12 @@ class LoadedMatrix:
         return False
 
 
-def load_matrix(file: Path) -> LoadedMatrix:
-    """Every problem at once in ProfileInvalid; InputError when the file cannot be read."""
+MatrixCheck = Callable[["LoadedMatrix", Layered], list[Problem]]
+
+
+def load_matrix(file: Path, checks: Sequence[MatrixCheck] = ()) -> LoadedMatrix:
+    """Every problem at once in ProfileInvalid; InputError when the file cannot be read.
+    `checks` add their findings to the same report (ci_needs: what CI cannot provide)."""
     doc = load_yaml_file(file)
     where = Layered(data=doc.data, values=doc.values, keys=doc.keys, chain=[file])
     keep = "in the CI engine's secret store and name the secret here"
@@ -233,21 +209,40 @@ def load_matrix(file: Path) -> LoadedMatrix:
     except ValidationError as exc:
         found = problems_from_validation(exc, where, MatrixFile)
         problems += [p for p in found if p.path not in token_paths]
-        # the profiles' own problems too, in the same pass, as far as the file names them
-        builds = doc.data.get("builds")
-        for index, entry in enumerate(builds if isinstance(builds, list) else []):
-            ref = entry.get("profile") if isinstance(entry, dict) else None
-            if isinstance(ref, str) and _REPO_PATH.fullmatch(ref) and ".." not in ref:
-                problems += _load_profile(file.parent / ref, ("builds", index), where)[1]
-        raise ProfileInvalid(problems) from None
-    matrix = LoadedMatrix(file, model)
+        salvaged = _salvage(doc.data, exc)
+        if salvaged is None:
+            # the profiles' own problems too, in the same pass, as far as the file names them
+            builds = doc.data.get("builds")
+            for index, entry in enumerate(builds if isinstance(builds, list) else []):
+                ref = entry.get("profile") if isinstance(entry, dict) else None
+                if isinstance(ref, str) and REPO_PATH.fullmatch(ref) and ".." not in ref:
+                    problems += _load_profile(file.parent / ref, ("builds", index), where)[1]
+            raise ProfileInvalid(problems) from None
+        model = salvaged  # the rest is checked as usual; `problems` makes it fail
+    set_aside = frozenset(doc.data) - frozenset(model.model_fields_set)
+    matrix = LoadedMatrix(file, model, where=where, set_aside=set_aside)
     problems += _check_signing(model, where)
     for index, build in enumerate(model.builds):
         problems += _load_build(matrix, index, build, where)
     problems += _duplicates(matrix, where)
+    for extra in checks:
+        problems += extra(matrix, where)
     if problems:
         raise ProfileInvalid(problems)
     return matrix
+
+
+def _salvage(data: dict[str, Any], error: ValidationError) -> MatrixFile | None:
+    """The matrix without its failing optional sections (signing, secrets, factory...),
+    so the builds and the checks on them still run in the same pass; None when
+    `constructor` or `builds` failed."""
+    bad = {item["loc"][0] for item in error.errors() if item["loc"]}
+    if bad & {"constructor", "builds"}:
+        return None
+    try:
+        return MatrixFile.model_validate({k: v for k, v in data.items() if k not in bad})
+    except ValidationError:
+        return None
 
 
 def _check_signing(model: MatrixFile, where: Layered) -> list[Problem]:

@@ -20,15 +20,16 @@ can ever be formed from it.
 from __future__ import annotations
 
 import base64
-import os
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Any
 
+from factory.ci.ci_needs import secret_envs, secret_files
 from factory.ci.engines import TARGET_FILES, Engine
 from factory.ci.jobs import BuildUnit, Job, build_units
 from factory.ci.matrix import DEFAULT_RUNNERS, LoadedMatrix, MatrixBuild, job_slug
+from factory.ci.repository import repo_relative
 from factory.platforms import OS, Platform
 from factory.profiles.channels import installed_channels
 from factory.profiles.standalones import CHANNEL, exe_relpath, package_spec
@@ -123,15 +124,6 @@ def _b64_lines(lines: list[str]) -> str:
     return base64.b64encode("\n".join(lines).encode("utf-8")).decode("ascii")
 
 
-def _repo_relative(matrix: LoadedMatrix, file: Path) -> str | None:
-    """`file` relative to the folder of build-matrix.yml (the checkout root in CI)."""
-    try:
-        rel = Path(os.path.relpath(file.resolve(), matrix.root.resolve()))
-    except ValueError:  # another drive on Windows
-        return None
-    return None if rel.parts[:1] == ("..",) else rel.as_posix()
-
-
 def _unit_context(matrix: LoadedMatrix, unit: BuildUnit, engine: Engine) -> dict[str, Any]:
     """The build job's values, with `tests` (one per platform it builds) and the pinned
     standalones it fetches."""
@@ -168,7 +160,7 @@ def _platform_context(
     types = [j.installer_type for j in jobs]
     own_types = profile.installer_types.for_os(platform.os)
     # hashed for the package-cache key: the profile, the files it extends, its lock file
-    chain = [_repo_relative(matrix, f) for f in build.loaded.layered.chain]
+    chain = [repo_relative(matrix.root, f) for f in build.loaded.layered.chain]
     hashed = sorted({c for c in chain if c})
     lock_ref = str(Path(build.profile_ref).with_name(Path(build.profile_ref).stem + ".lock.yaml"))
     lock_present = (matrix.root / lock_ref).is_file()
@@ -196,7 +188,10 @@ def _platform_context(
         "sign_types": [t for t in types if matrix.signs(platform, t)],
         "sign_windows": platform.os is OS.win and any(matrix.signs(platform, t) for t in types),
         "sign_macos": platform.os is OS.osx and any(matrix.signs(platform, t) for t in types),
-        "token_envs": sorted({t.env for t in tokens if t.env}),
+        # (variable, CI secret) of build-time tokens, and files the build job writes from
+        # secrets (owner-only) before building and removes after
+        "token_envs": [{"var": v, "secret": n} for v, n in secret_envs(matrix, build)],
+        "secret_files": [{"path": p, "secret": n} for p, n in secret_files(matrix, build)],
         "deploy_envs": sorted(set(deploy_envs)),
         # (variable or "", file) of deploy-time tokens read from a file on Linux/macOS
         "deploy_files": sorted(
@@ -227,6 +222,9 @@ def pipeline_context(matrix: LoadedMatrix, engine: Engine) -> dict[str, Any]:
         "version": __version__,
         "target": TARGET_FILES[engine],
         "constructor": matrix.model.constructor,
+        # what every job's `pip install` is given: the matrix's `factory:` pin, never "."
+        # unless it says `checkout: .`
+        "factory": matrix.pin.requirement(),
         "python": PYTHON,
         "output": matrix.model.output,
         "windows_secrets": signing.windows,

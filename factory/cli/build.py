@@ -17,6 +17,7 @@ from factory.cli.common import (
     select_targets,
 )
 from factory.cli.output import Console
+from factory.cli.page import check_previous_option, previous_option, write_page
 from factory.errors import InputError
 from factory.platforms import Platform
 
@@ -60,6 +61,7 @@ def add_build(add: AddCommand) -> None:
     constructor_option(p)
     conda_exe_option(p)
     allow_stale_option(p)
+    previous_option(p)
     p.set_defaults(func=cmd_build)
 
 
@@ -109,17 +111,20 @@ def add_deploy_kit(add: AddCommand) -> None:
 def cmd_build(args: argparse.Namespace, out: Console) -> int:
     from factory.builds.run import report_builds, run_builds
 
+    check_previous_option(args)
     _, loaded = load_all([args.profile], out)
     targets = select_targets(loaded, args.platform, "build")
+    output = args.output or Path("dist")
     results = run_builds(
         [(t.loaded, t.platform, args.installer_type) for t in targets],
-        args.output or Path("dist"),
+        output,
         constructor=args.constructor,
         allow_stale=args.allow_stale,
         progress=out.progress,
         detail=out.detail,
         conda_exes=args.conda_exe,
     )
+    write_page(output, args, out)
     return print_builds(report_builds(results), args.json, out)
 
 
@@ -160,6 +165,8 @@ def cmd_deploy_kit(args: argparse.Namespace, out: Console) -> int:
             for file in files:
                 out.emit(file)
     manifests = [write_manifest(root) for root in roots]
+    for root in roots:
+        write_page(root, args, out, refresh=True)
     if args.json:
         out.json({"ok": True, "kits": results, "manifests": [str(m) for m in manifests]})
     else:

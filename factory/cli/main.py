@@ -35,6 +35,7 @@ constructor project per platform; `build` runs constructor on the platforms this
 builds natively. build-matrix.yml lists what to build where: `matrix plan` shows the
 jobs, `matrix run` builds them here, `matrix ci` writes a GitHub Actions, GitLab CI or
 Azure Pipelines pipeline that builds every OS on its own runners.
+`init` scaffolds an organization's own repository of profiles, matrix and pipeline.
 """
 
 EPILOG = """\
@@ -43,19 +44,22 @@ examples:
   installer-factory render profiles/acme-datasci-prod.yaml --output build
   installer-factory render acme-datasci-prod --platform win-64   (name found on profile_paths)
   installer-factory stamp profiles/acme-datasci-prod.yaml --month 2026-12
+  installer-factory show profiles/acme-datasci-prod.yaml --origin
+  installer-factory diff dist-202611/ dist-202612/ --markdown
   installer-factory build profiles/acme-datasci-prod.yaml --platform linux-64
   installer-factory matrix plan
   installer-factory matrix ci github --output .github/workflows/installers.yml
   installer-factory scan build/ --profile profiles/acme-datasci-prod.yaml
   installer-factory new --no-input --set profile=eng-ml --set installer_name=Eng-ML
+  installer-factory init acme-installers --ci gitlab --no-input --set organization=acme
 
 global options (before or after the command): --quiet (-q) hides progress and
   informational lines, never errors or results; --verbose (-v) adds detail lines
   (constructor's own output during a build)
 
 exit status: 0 ok, 1 invalid input, 2 usage error, 3 output not written, 4 internal error,
-  5 a build failed, 6 constructor missing, 130 interrupted
-  (2 also for a bad option value such as --month 2026-13, and for
+  5 a build failed, 6 constructor missing, 10 diff --exit-code found differences,
+  130 interrupted (2 also for a bad option value such as --month 2026-13, and for
   $INSTALLER_FACTORY_CONFIG naming a file that does not exist)
   with --json, stdout holds one JSON document on every path: {"ok": false, "error": ...,
   "problems": [{file, line, column, path, message, severity}]} when something failed
@@ -84,7 +88,7 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _parser(redactor: Redactor) -> argparse.ArgumentParser:
-    from factory.cli import build, lock, matrix, profiles, scan
+    from factory.cli import build, init_repo, lock, matrix, page, profiles, review, scan
     from factory.cli.common import verbosity_options
 
     _Parser.redactor = redactor  # subparsers are made by argparse, of the same class
@@ -118,15 +122,19 @@ def _parser(redactor: Redactor) -> argparse.ArgumentParser:
         scan.add_scan,
         profiles.add_schema,
         profiles.add_new,
+        init_repo.add_init,
         profiles.add_config,
         build.add_build,
         build.add_deploy_kit,
         profiles.add_stamp,
+        review.add_show,
         lock.add_lock,
         lock.add_doctor,
         lock.add_sbom,
         matrix.add_matrix,
         matrix.add_rehash,
+        page.add_page,
+        review.add_diff,
     ):
         register(add)
     return parser

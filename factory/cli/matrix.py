@@ -10,6 +10,7 @@ from pathlib import Path
 from factory.cli.build import conda_exe_option
 from factory.cli.common import AddCommand, constructor_option, verbosity_options
 from factory.cli.output import Console
+from factory.cli.page import check_previous_option, previous_option, write_page
 from factory.errors import display_path
 
 MATRIX_HELP = "build-matrix.yml to read (default: ./build-matrix.yml)"
@@ -34,8 +35,11 @@ def add_matrix(add: AddCommand) -> None:
         description="One job per (profile, platform, installer type), with its runner and\n"
         "whether CI signs it. A profile with `conda_exe` has its Linux platforms built\n"
         "by its linux-64 job (cross-builds with the pinned standalone): the plan says\n"
-        "which jobs were folded into which. Exit 1 with every problem when the matrix\n"
-        "or a profile in it is invalid.",
+        "which jobs were folded into which, and says which installer-factory CI\n"
+        "installs (`factory:`). Exit 1 with every problem when the matrix or a profile\n"
+        "in it is invalid, or CI could not build a job: a token file or certificate no\n"
+        "CI secret (`secrets:`) or repository file provides, a file:// build channel,\n"
+        "a file outside the repository. `ci` checks the same.",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     plan.add_argument("--matrix", type=Path, default=Path(DEFAULT_MATRIX), help=MATRIX_HELP)
@@ -67,6 +71,7 @@ def add_matrix(add: AddCommand) -> None:
     )
     constructor_option(run)
     conda_exe_option(run)
+    previous_option(run)
     run.add_argument("--json", action="store_true", help="print one JSON document on stdout")
     for action in (plan, ci, run):
         verbosity_options(action)
@@ -78,7 +83,8 @@ def add_rehash(add: AddCommand) -> None:
         "rehash",
         "recompute installer checksums after signing",
         "For every installer listed in DIR/build-report.json, recompute its sha256 and\n"
-        "size, rewrite <installer>.sha256 and update the report. Run it after signing.",
+        "size, rewrite <installer>.sha256 and update the report. Run it after signing.\n"
+        "The output folder's release page (index.html) is written again.",
     )
     r.add_argument("directory", type=Path, metavar="DIR", help="a build output folder")
     r.set_defaults(func=cmd_rehash)
@@ -99,6 +105,7 @@ def _run(args: argparse.Namespace, out: Console) -> int:
     from factory.cli.build import print_builds
     from factory.profiles.tokens import token_values
 
+    check_previous_option(args)
     matrix = load_matrix(args.matrix)
     jobs = []
     for unit in build_units(matrix):
@@ -119,20 +126,29 @@ def _run(args: argparse.Namespace, out: Console) -> int:
         detail=out.detail,
         conda_exes=args.conda_exe,
     )
+    write_page(root, args, out)
     return print_builds(report_builds(results), args.json, out)
 
 
 def _plan(args: argparse.Namespace, out: Console) -> int:
+    from factory.ci.ci_needs import load_for_ci
     from factory.ci.jobs import folded_jobs, plan_jobs
-    from factory.ci.matrix import load_matrix
 
-    jobs = plan_jobs(load_matrix(args.matrix))
+    matrix = load_for_ci(args.matrix)
+    jobs = plan_jobs(matrix)
     folded = folded_jobs(jobs)
+    pin = matrix.pin
     if args.json:
         out.json(
             {
                 "ok": True,
                 "matrix": str(args.matrix),
+                "factory": {
+                    "kind": pin.kind,
+                    "value": pin.value,
+                    "requirement": pin.requirement(),
+                    "default": matrix.model.factory is None,
+                },
                 "jobs": [j.as_dict() for j in jobs],
                 "folded": folded,
             }
@@ -158,14 +174,16 @@ def _plan(args: argparse.Namespace, out: Console) -> int:
         )
     builds = len({(j.profile, j.built_on) for j in jobs})
     out.info(f"{len(jobs)} installer(s) from {builds} build job(s)")
+    how = " (no `factory:`: the version running now)" if matrix.model.factory is None else ""
+    out.info(f"CI installs {pin.describe()}{how}")
     return 0
 
 
 def _ci(args: argparse.Namespace, out: Console) -> int:
-    from factory.ci.matrix import load_matrix
+    from factory.ci.ci_needs import load_for_ci
     from factory.ci.pipelines import render_pipeline
 
-    text = render_pipeline(load_matrix(args.matrix), args.engine)
+    text = render_pipeline(load_for_ci(args.matrix), args.engine)
     if args.output is None:
         sys.stdout.write(text)  # names of secrets only, never values: no redaction needed
         return 0
@@ -178,8 +196,10 @@ def _ci(args: argparse.Namespace, out: Console) -> int:
 
 def cmd_rehash(args: argparse.Namespace, out: Console) -> int:
     from factory.builds.rehash import rehash
+    from factory.output.layout import output_root
 
     results = rehash(args.directory)
+    write_page(output_root(args.directory), args, out, refresh=True)  # sha256s, sizes
     if args.json:
         out.json(
             {

@@ -9,9 +9,14 @@ that, reads only the installers listed (`listed_installers`).
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import Field, ValidationError
+from pydantic import (
+    Field,
+    SerializerFunctionWrapHandler,
+    ValidationError,
+    model_serializer,
+)
 
 from factory.errors import InputError, display_path
 from factory.formats.base import JsonFile, StrictModel, first_problem, read_json
@@ -25,6 +30,15 @@ class InstallerFile(StrictModel):
     file: str  # a file name in the build folder
     size: int
     sha256: str
+    # the sha256 constructor made, set by `rehash` once signing has changed the bytes
+    built_sha256: str | None = None
+
+    @model_serializer(mode="wrap")
+    def _without_unset(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        data: dict[str, Any] = handler(self)
+        if data.get("built_sha256") is None:  # reports of unsigned builds stay as they were
+            data.pop("built_sha256", None)
+        return data
 
 
 class TokenFinding(StrictModel):

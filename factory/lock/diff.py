@@ -40,15 +40,19 @@ def changes(old: Sequence[Locked], new: Sequence[Locked]) -> list[Change]:
             out.append(Change("added", name, None, f"{b.version} {b.build}"))
         elif b is None and a is not None:
             out.append(Change("removed", name, f"{a.version} {a.build}", None))
-        elif (
-            a is not None
-            and b is not None
-            and (a.version, a.build, a.channel) != (b.version, b.build, b.channel)
-        ):
+        elif a is not None and b is not None and _differ(a, b):
             va, vb = rattler.Version(a.version), rattler.Version(b.version)
             kind = "upgraded" if vb > va else "downgraded" if vb < va else "rebuilt"
             out.append(Change(kind, name, f"{a.version} {a.build}", f"{b.version} {b.build}"))
     return out
+
+
+def _differ(a: Locked, b: Locked) -> bool:
+    """Another version, build or channel; or the same file with other contents (a
+    re-upload): sha256 is compared where both records have one."""
+    if (a.version, a.build, a.channel) != (b.version, b.build, b.channel):
+        return True
+    return bool(a.sha256 and b.sha256 and a.sha256 != b.sha256)
 
 
 def diff(old: LockData | None, new: LockData) -> dict[str, list[Change]]:

@@ -2,6 +2,7 @@
 
     OUTPUT/
       manifest.json, DEPLOY.md              every installer under OUTPUT (after a build)
+      index.html, release-page.json         the release page and its data (factory/pages)
       <installer name>/<platform>/          render: the constructor project itself
                                             build: installers, <installer>.sha256,
                                             build.log, build-report.json, sbom.cdx.json,
@@ -44,6 +45,8 @@ FAILED_SUFFIX = "-failed"
 # --- at the top of an output folder -----------------------------------------------------------
 MANIFEST_FILE = "manifest.json"
 INDEX_FILE = "DEPLOY.md"
+PAGE_FILE = "index.html"  # the release page (factory/pages)
+PAGE_DATA_FILE = "release-page.json"  # what the page shows, as data
 
 
 def platform_relpath(name: str, platform: Platform) -> PurePosixPath:

@@ -24,20 +24,24 @@ def template_dir() -> Path:
     return Path(__file__).parent / "new-profile"
 
 
-def template_keys() -> dict[str, str]:
-    data = json.loads((template_dir() / "cookiecutter.json").read_text(encoding="utf-8"))
+def template_keys(folder: Path | None = None) -> dict[str, str]:
+    """The questions of a cookiecutter template (default: new-profile/) and their defaults."""
+    file = (folder or template_dir()) / "cookiecutter.json"
+    data = json.loads(file.read_text(encoding="utf-8"))
     return {k: v for k, v in data.items() if not k.startswith("_")}
 
 
-def parse_sets(pairs: list[str]) -> dict[str, str]:
-    allowed = template_keys()
+def parse_sets(pairs: list[str], folder: Path | None = None, command: str = "") -> dict[str, str]:
+    """`--set KEY=VALUE` answers for a template's questions; `command` prefixes messages."""
+    allowed = template_keys(folder)
+    lead = f"{command}: " if command else ""
     out: dict[str, str] = {}
     for pair in pairs:
         key, sep, value = pair.partition("=")
         if not sep:
-            raise InputError(f"--set {pair!r}: expected KEY=VALUE")
+            raise InputError(f"{lead}--set {pair!r}: expected KEY=VALUE")
         if key not in allowed:
-            raise InputError(f"--set {key}: unknown; known keys: {', '.join(allowed)}")
+            raise InputError(f"{lead}--set {key}: unknown; known keys: {', '.join(allowed)}")
         out[key] = value
     return out
 
@@ -120,18 +124,35 @@ def check_answers(answers: dict[str, str], *, asked: bool) -> None:
         raise InputError("new: " + "; ".join(problems) + "; nothing written")
 
 
-def answers_for(values: dict[str, str], *, no_input: bool) -> dict[str, str]:
-    """The template's values: --set ones, then (asked, or by default) the rest."""
+def prompt_answers(
+    folder: Path, values: dict[str, str], *, no_input: bool, command: str
+) -> dict[str, str]:
+    """A cookiecutter template's values: --set ones, then (asked, or by default) the rest;
+    an empty release month is this month. Input that ends before the last question is an
+    InputError, not a crash."""
     from cookiecutter.generate import generate_context
     from cookiecutter.prompt import prompt_for_config
 
     context: dict[str, Any] = generate_context(
-        str(template_dir() / "cookiecutter.json"), default_context={}, extra_context=values
+        str(folder / "cookiecutter.json"), default_context={}, extra_context=values
     )
-    if not context["cookiecutter"].get("release_month"):
+    if "release_month" in context["cookiecutter"] and not context["cookiecutter"].get(
+        "release_month"
+    ):
         context["cookiecutter"]["release_month"] = f"{dt.date.today():%Y-%m}"
-    rendered = prompt_for_config(context, no_input=no_input)
-    answers = {k: str(v).strip() for k, v in rendered.items() if not k.startswith("_")}
+    try:
+        rendered = prompt_for_config(context, no_input=no_input)
+    except EOFError:  # stdin closed or empty: nobody to ask
+        raise InputError(
+            f"{command}: input ended before every question was answered; give the values "
+            "with --no-input --set KEY=VALUE; nothing written"
+        ) from None
+    return {k: str(v).strip() for k, v in rendered.items() if not k.startswith("_")}
+
+
+def answers_for(values: dict[str, str], *, no_input: bool) -> dict[str, str]:
+    """The template's values, checked."""
+    answers = prompt_answers(template_dir(), values, no_input=no_input, command="new")
     check_answers(answers, asked=not no_input)
     return answers
 
