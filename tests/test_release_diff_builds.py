@@ -217,7 +217,9 @@ def assembled(cli, root: Path, profile: Path, platforms: list[str]) -> Path:
     return out
 
 
-def test_tokens_and_methods_are_read_from_sh_and_bat_projects(cli, tmp_path: Path) -> None:
+def test_tokens_and_methods_are_read_from_each_projects_stamp(cli, tmp_path: Path) -> None:
+    """Recorded in .installer-factory.json when the project is rendered, the same for a
+    .sh and a .bat project."""
     both = ["linux-64", "win-64"]
     prod = assembled(cli, tmp_path / "prod", REPO / "profiles" / "acme-datasci-prod.yaml", both)
     analytics = REPO / "profiles" / "acme-analytics.yaml"
@@ -228,10 +230,11 @@ def test_tokens_and_methods_are_read_from_sh_and_bat_projects(cli, tmp_path: Pat
     release = read_release(prod)
     assert release.tokens == ["acme_repo (deploy) https://anacondaserver.corp/api/repo/"]
     assert release.auth == ["psm"]
-    assert read_release(win_only).tokens == ["acme_repo (deploy)"]  # a .bat: name only
+    assert read_release(win_only).tokens == release.tokens
     assert read_release(win_only).auth == ["psm"]
     theirs = read_release(other)
-    assert theirs.tokens == ["anaconda_api_key (deploy)"] and theirs.auth == ["anaconda_auth"]
+    assert theirs.tokens == ["anaconda_api_key (deploy) https://anaconda.com/"]
+    assert theirs.auth == ["anaconda_auth"]
     assert [c.name for c in release.certificates or []] == ["acme-root"]
     diff = compare(prod, other)
     assert [t.label for t in diff.targets] == both  # one installer a side: by platform

@@ -13,10 +13,9 @@ A build folder is an OUTPUT folder of `build` or `matrix run` (or one of its
   (absent when the build had no lock: packages are then n/a);
 - project/construct.yaml: build channels and `channels_remap` (base and extra_envs);
 - project/ca-bundle.pem: the CA certificates, each after a `# <name>: <subject>` line;
-- project/post_install.sh or .bat: the tokens it installs (its `token <name> installed`
-  line, with the URL in the .sh), baked ones those construct.yaml's `extra_files` ships as
-  `tokens/<name>.token`; and which authentication methods it sets up (each method's step
-  has a distinctive command or file name, listed in _AUTH_MARKS).
+- project/.installer-factory.json (factory/formats/project_stamp.py): the tokens the
+  installation gets (name, bake or deploy, URL) and the authentication methods its
+  post-install step sets up, recorded when the project was rendered.
 """
 
 from __future__ import annotations
@@ -30,36 +29,19 @@ from urllib.parse import unquote, urlsplit
 from factory.errors import InputError, display_path
 from factory.formats.build_report import BuildReport, InstallerFile
 from factory.formats.lock_file import LOCK_SUFFIX, Locked, read_lock
+from factory.formats.project_stamp import ProjectStamp
 from factory.output.layout import (
     CA_BUNDLE_FILE,
     ENVIRONMENT_FILE,
     FAILED_SUFFIX,
     PROJECT_DIR,
     REPORT_FILE,
-    TOKENS_DIR,
+    STAMP_FILE,
 )
 
 Kind = Literal["lock", "build"]
 BASE = "base"  # the scope name of the base environment's channels
 
-# what each authentication method's post-install step contains (render/templates)
-_AUTH_MARKS = {
-    "psm": "default_site",  # conda-repo config ... default_site
-    "anaconda_auth": "installer-factory-anaconda-auth",
-    "channel_settings": "installer-factory-channel-settings",
-    "anon_usage": "(anaconda-anon-usage organization token)",  # render/auth_steps.py
-    "conda_token": "add_anaconda_token",  # in the shipped .condarc (construct.yaml)
-}
-_POST_INSTALLS = ("post_install.sh", "post_install.bat")
-# the post-install's line for each token it installs (post_install.sh.j2, .bat.j2)
-_TOKEN_SAID = re.compile(
-    r"^\s*(?:say \"token (?P<name>\S+) installed for\" '?(?P<url>[^'\s]*)'?"
-    r"|echo installer-factory post-install: token (?P<bat>\S+) installed"
-    # an authentication method's secret (_auth_methods.sh.j2, .bat.j2): by name only
-    r"|say \"warning: secret (?P<secret>\S+) not installed \(none given\)\""
-    r"|set \"IF_AUTH_NAME=(?P<bat_secret>[^\"]+)\")\s*$",
-    re.MULTILINE,
-)
 _CERT_NAME = re.compile(r"^# (?P<name>[^:\n]+): ", re.MULTILINE)
 
 
@@ -155,9 +137,6 @@ def _from_folder(path: Path) -> Release:
         release.targets[label] = target
     for facts in ("remaps", "tokens", "auth"):
         setattr(release, facts, sorted(set(getattr(release, facts))))
-    # a .bat names its tokens without their URL: the .sh of another platform may give it
-    tokens = release.tokens or []
-    release.tokens = [t for t in tokens if not any(o.startswith(f"{t} ") for o in tokens)]
     unique = {c.sha256: c for c in release.certificates or []}
     release.certificates = sorted(unique.values(), key=lambda c: (c.name, c.sha256))
     return release
@@ -179,29 +158,12 @@ def _read_project(release: Release, target: Target, project: Path) -> None:
     if bundle.is_file():
         assert release.certificates is not None
         release.certificates += bundle_certificates(bundle)
+    stamp = ProjectStamp.read(project / STAMP_FILE)
     assert release.tokens is not None and release.auth is not None
-    baked = {
-        Path(str(source)).name.removesuffix(".token")
-        for entry in construct.get("extra_files") or []
-        for source in (entry if isinstance(entry, dict) else [entry])
-        if str(source).startswith(f"{TOKENS_DIR}/")
-    }
-    scripts = "\n".join(
-        (project / s).read_text(encoding="utf-8", errors="replace")
-        for s in _POST_INSTALLS
-        if (project / s).is_file()
-    )
-    installed: dict[str, str] = {}
-    for match in _TOKEN_SAID.finditer(scripts):
-        name = match["name"] or match["bat"] or match["secret"] or match["bat_secret"]
-        installed[name] = installed.get(name) or match["url"] or ""
-    for name, url in installed.items():
-        how = "baked" if name in baked else "deploy"
-        release.tokens.append(f"{name} ({how}){' ' + url if url else ''}")
-    condarc = str(construct.get("condarc") or "")
-    for method, mark in sorted(_AUTH_MARKS.items()):
-        if mark in scripts or (method == "conda_token" and mark in condarc):
-            release.auth.append(method)
+    for token in stamp.tokens:
+        how = "baked" if token.install == "bake" else "deploy"
+        release.tokens.append(f"{token.name} ({how}) {token.url}")
+    release.auth += stamp.auth
 
 
 def _add_channels(release: Release, scope: str, section: dict[str, Any]) -> None:

@@ -173,6 +173,9 @@ class ProjectPlan:
     tokens: tuple[TokenStep, ...]
     condarc_tokens: tuple[CondarcToken, ...]  # alias first, then custom channels by name
     auth_methods: AuthSteps | None  # anaconda_auth, anon_usage, channel_settings files
+    # for the project's stamp: installed tokens (name, bake|deploy, url), `auth:` methods
+    installed_tokens: tuple[tuple[str, str, str], ...]
+    auth_names: tuple[str, ...]
     condarc_enforce: EnforceStep | None  # condarc.enforce: the final settings file
     admin_post_install: AdminStep | None  # the admin's own step, after ours (admin_plan.py)
     input_hash: str  # sha256 of everything above's inputs
@@ -338,6 +341,12 @@ def plan_project(
         bundle_env=tuple(ch.bundle_env_vars(profile)),
         psm=_psm(profile),
         tokens=tokens,
+        installed_tokens=tuple(
+            (name, t.install, t.url)
+            for name, t in sorted(profile.tokens.items())
+            if t.install != "none"
+        ),
+        auth_names=tuple(m for m in type(profile.auth).model_fields if getattr(profile.auth, m)),
         condarc_tokens=carried,
         auth_methods=auth,
         condarc_enforce=enforce,

@@ -13,8 +13,8 @@ from functools import cache
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from factory.formats.jsontext import json_text
 from factory.formats.lock_file import LockData
+from factory.formats.project_stamp import ProjectStamp, StampToken
 from factory.output.layout import (
     CA_BUNDLE_FILE,
     ENVIRONMENT_FILE,
@@ -91,15 +91,16 @@ def render_plan(plan: ProjectPlan) -> RenderedProject:
     files["construct.yaml"] = env.get_template("construct.yaml.j2").render(context).encode()
     readme = dict(context, contents=_contents(files), os_name=plan.platform.os.display_name)
     files["README.md"] = env.get_template("README.md.j2").render(readme).encode()
-    stamp = {
-        "generator": "installer-factory",
-        "version": __version__,
-        "profile": plan.name,
-        "platform": plan.platform.value,
-        "input_sha256": plan.input_hash,
-        "files": {k: hashlib.sha256(v).hexdigest() for k, v in sorted(files.items())},
-    }
-    files[STAMP_FILE] = json_text(stamp).encode()
+    stamp = ProjectStamp(
+        version=__version__,
+        profile=plan.name,
+        platform=plan.platform.value,
+        input_sha256=plan.input_hash,
+        files={k: hashlib.sha256(v).hexdigest() for k, v in sorted(files.items())},
+        tokens=[StampToken(name=n, install=i, url=u) for n, i, u in plan.installed_tokens],
+        auth=list(plan.auth_names),
+    )
+    files[STAMP_FILE] = stamp.text().encode()
     return RenderedProject(plan, dict(sorted(files.items())))
 
 
