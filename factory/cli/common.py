@@ -69,6 +69,18 @@ def constructor_option(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def template_answer_options(parser: argparse.ArgumentParser, example: str) -> None:
+    """--no-input and --set KEY=VALUE, for the commands that fill a cookiecutter template."""
+    parser.add_argument("--no-input", action="store_true", help="do not prompt; use defaults")
+    parser.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help=f"template value, e.g. {example} (repeatable)",
+    )
+
+
 def profile_argument(parser: argparse.ArgumentParser, *, many: bool = False) -> None:
     if many:
         parser.add_argument("profiles", nargs="+", metavar="PROFILE", help="profile file or name")

@@ -7,7 +7,7 @@ import contextlib
 import sys
 from pathlib import Path
 
-from factory.cli.common import AddCommand
+from factory.cli.common import AddCommand, template_answer_options
 from factory.cli.output import Console
 
 
@@ -38,14 +38,7 @@ def add_init(add: AddCommand) -> None:
         help=f"the CI engine whose pipeline to write: {' | '.join(ENGINES)} (default: github)",
     )
     p.add_argument("--force", action="store_true", help="replace files that already exist")
-    p.add_argument("--no-input", action="store_true", help="do not prompt; use defaults")
-    p.add_argument(
-        "--set",
-        action="append",
-        default=[],
-        metavar="KEY=VALUE",
-        help="template value, e.g. organization=acme (repeatable)",
-    )
+    template_answer_options(p, "organization=acme")
     p.set_defaults(func=cmd_init)
 
 

@@ -14,6 +14,7 @@ from factory.cli.common import (
     platform_option,
     profile_argument,
     select_targets,
+    template_answer_options,
 )
 from factory.cli.output import Console
 
@@ -84,14 +85,7 @@ def add_new(add: AddCommand) -> None:
         metavar="DIR",
         help="where to write the profile (default: current directory)",
     )
-    p.add_argument("--no-input", action="store_true", help="do not prompt; use defaults")
-    p.add_argument(
-        "--set",
-        action="append",
-        default=[],
-        metavar="KEY=VALUE",
-        help="template value, e.g. profile=eng-ml (repeatable)",
-    )
+    template_answer_options(p, "profile=eng-ml")
     p.set_defaults(func=cmd_new)
 
 

@@ -12,7 +12,7 @@ import json
 import re
 import shutil
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Collection, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -104,22 +104,37 @@ _OPTIONAL = frozenset({"company", "extends", "mirror_channel"})
 _UNUSED_WITH_EXTENDS = frozenset({"build_channel", "mirror_channel", "python"})
 
 
-def check_answers(answers: dict[str, str], *, asked: bool) -> None:
-    """Every problem with the answers at once, as one InputError; nothing is written."""
+def answer_problems(
+    answers: dict[str, str],
+    checks: Mapping[str, Callable[[str], str | None]],
+    optional: Collection[str],
+    *,
+    asked: bool,
+    skip: Collection[str] = (),
+) -> list[str]:
+    """`key: problem` for each answer its check refuses, and for each required one that
+    is empty (`asked`: the user was prompted, else the value comes from --set)."""
     problems = []
-    # the name and series default from the profile's name: without it, that is the news
-    checked = _CHECKS if answers.get("profile") else {"profile": _check_file_stem}
-    for key, check in checked.items():
-        value = answers.get(key, "")
-        if answers.get("extends") and key in _UNUSED_WITH_EXTENDS:
+    for key, check in checks.items():
+        if key in skip:
             continue
+        value = answers.get(key, "")
         if not value:
-            if key not in _OPTIONAL:
+            if key not in optional:
                 how = "answer it" if asked else f"give --set {key}=..."
                 problems.append(f"{key}: has no value; {how}")
             continue
         if (problem := check(value)) is not None:
             problems.append(f"{key}: {problem}")
+    return problems
+
+
+def check_answers(answers: dict[str, str], *, asked: bool) -> None:
+    """Every problem with the answers at once, as one InputError; nothing is written."""
+    # the name and series default from the profile's name: without it, that is the news
+    checked = _CHECKS if answers.get("profile") else {"profile": _check_file_stem}
+    skip = _UNUSED_WITH_EXTENDS if answers.get("extends") else ()
+    problems = answer_problems(answers, checked, _OPTIONAL, asked=asked, skip=skip)
     if problems:
         raise InputError("new: " + "; ".join(problems) + "; nothing written")
 

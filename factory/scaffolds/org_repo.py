@@ -79,18 +79,9 @@ _OPTIONAL = frozenset({"company", "mirror_channel"})
 
 def check_answers(answers: dict[str, str], *, asked: bool) -> None:
     """Every problem with the answers at once, as one InputError; nothing is written."""
-    problems = []
     # the profile, installer name and series default from the organization's name
     checked = _CHECKS if answers.get("organization") else {"organization": _check_file_stem}
-    for key, check in checked.items():
-        value = answers.get(key, "")
-        if not value:
-            if key not in _OPTIONAL:
-                how = "answer it" if asked else f"give --set {key}=..."
-                problems.append(f"{key}: has no value; {how}")
-            continue
-        if (problem := check(value)) is not None:
-            problems.append(f"{key}: {problem}")
+    problems = scaffold.answer_problems(answers, checked, _OPTIONAL, asked=asked)
     base = f"{answers.get('organization')}-base"
     if answers.get("profile") == base:
         problems.append(f"profile: {base} is the organization base's file name; pick another")
